@@ -1,0 +1,228 @@
+"""The population of K online networks (AdaQN, Vincent et al. 2025) and EauDe's selection step.
+
+Members are stacked on a leading axis K and trained with ``jax.vmap``. Each member k holds params,
+mask, optimizer state and the cumulated loss L_k (sum of its losses since the last selection).
+
+Selection (``select_and_explore``), every selection period:
+
+1. Leader psi = argmin of the finite L_k (all non-finite: the previous leader, slot 0).
+2. Exploitation: slot 0 keeps psi bit for bit (params, mask, optimizer state). Every other slot is the
+   winner of a tournament: ``tournament_size`` members drawn without replacement, lowest L_k wins
+   (a non-finite winner is replaced by psi, so a NaN member loses every selection).
+3. Exploration: every duplicate (a member already placed in an earlier slot) is pruned to a sparsity
+   sampled with Eq. 3 from its parent's, and gets a fresh optimizer state (Asadi et al. 2023).
+   Members chosen once keep theirs. With K = 1 there is no duplicate: the single member is pruned
+   to a sampled sparsity after each selection and keeps its optimizer state (DistillQN with Eq. 3).
+4. All L_k are reset to 0.
+
+After a selection the leader is always in slot 0, which is the member the algorithms act and
+bootstrap with.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import flax.struct
+import jax
+import jax.numpy as jnp
+import optax
+
+from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, mask_sparsity
+from sbx_eaudeqn.schedules import check_sampler_args, sample_sparsity
+
+DEFAULT_TOURNAMENT_SIZE = 3
+
+
+class PopulationState(flax.struct.PyTreeNode):
+    """Stacked state of K members (every leaf has a leading axis K).
+
+    :ivar params: network parameters, masked weights exactly zero.
+    :ivar opt_state: optimizer states (optax), one per member.
+    :ivar masks: boolean masks, ``True`` = weight kept (see :mod:`sbx_eaudeqn.pruning`).
+    :ivar cumulated_losses: L_k, float32 (K,).
+    """
+
+    params: Any
+    opt_state: Any
+    masks: Any
+    cumulated_losses: jax.Array
+
+    @property
+    def size(self) -> int:
+        """K, the number of members."""
+        return int(self.cumulated_losses.shape[0])
+
+    def member(self, index: int) -> tuple[Any, Any, Any]:
+        """(params, opt_state, masks) of one member, without the population axis."""
+        pick = partial(_take, index=index)
+        return pick(self.params), pick(self.opt_state), pick(self.masks)
+
+
+def _take(tree: Any, index: Any) -> Any:
+    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
+
+
+def check_population_args(population_size: int, tournament_size: int | None) -> int:
+    """Validate K and the tournament size; return the tournament size to use.
+
+    ``tournament_size=None`` means the default, min(3, K).
+    """
+    if isinstance(population_size, bool) or not isinstance(population_size, int) or population_size < 1:
+        raise ValueError(f"population_size must be an integer >= 1, got {population_size!r}")
+    if tournament_size is None:
+        return min(DEFAULT_TOURNAMENT_SIZE, population_size)
+    if isinstance(tournament_size, bool) or not isinstance(tournament_size, int):
+        raise ValueError(f"tournament_size must be an integer in [1, population_size={population_size}], got {tournament_size!r}")
+    if not 1 <= tournament_size <= population_size:
+        raise ValueError(f"tournament_size must be in [1, population_size={population_size}], got {tournament_size}")
+    return tournament_size
+
+
+def check_period(name: str, value: int) -> int:
+    """Raise a ValueError unless ``value`` is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def check_eaude_args(
+    population_size: int, tournament_size: int | None, sparsity_scale: float, max_prune_fraction: float
+) -> int:
+    """All EauDe constructor checks in one call; returns the tournament size to use."""
+    check_sampler_args(sparsity_scale, max_prune_fraction)
+    return check_population_args(population_size, tournament_size)
+
+
+def init_population(stacked_params: Any, tx: optax.GradientTransformation) -> PopulationState:
+    """A dense population from parameters stacked on a leading axis K."""
+    population_size = jax.tree_util.tree_leaves(stacked_params)[0].shape[0]
+    return PopulationState(
+        params=stacked_params,
+        opt_state=jax.vmap(tx.init)(stacked_params),
+        masks=jax.vmap(dense_masks)(stacked_params),
+        cumulated_losses=jnp.zeros((population_size,), jnp.float32),
+    )
+
+
+def finite_losses(cumulated_losses: jax.Array) -> jax.Array:
+    """L_k with every NaN or inf replaced by +inf, so that such a member never wins."""
+    return jnp.where(jnp.isfinite(cumulated_losses), cumulated_losses, jnp.inf)
+
+
+def choose_leader(cumulated_losses: jax.Array) -> jax.Array:
+    """argmin over finite L_k; slot 0 (the previous leader) when no loss is finite."""
+    losses = finite_losses(cumulated_losses)
+    return jnp.where(jnp.any(jnp.isfinite(cumulated_losses)), jnp.argmin(losses), 0)
+
+
+def choose_parents(key: jax.Array, cumulated_losses: jax.Array, tournament_size: int) -> jax.Array:
+    """Parent index of each slot: the leader in slot 0, tournament winners in the others."""
+    population_size = cumulated_losses.shape[0]
+    losses = finite_losses(cumulated_losses)
+    leader = choose_leader(cumulated_losses)
+
+    def tournament(slot_key: jax.Array) -> jax.Array:
+        drawn = jax.random.choice(slot_key, population_size, (tournament_size,), replace=False)
+        winner = drawn[jnp.argmin(losses[drawn])]
+        return jnp.where(jnp.isfinite(losses[winner]), winner, leader)
+
+    winners = jax.vmap(tournament)(jax.random.split(key, population_size - 1))
+    return jnp.concatenate([leader[None], winners]).astype(jnp.int32)
+
+
+def duplicates(parents: jax.Array) -> jax.Array:
+    """True for a slot whose parent already fills an earlier slot."""
+    slots = jnp.arange(parents.shape[0])
+    same_parent = parents[None, :] == parents[:, None]
+    earlier = slots[None, :] < slots[:, None]
+    return jnp.any(same_parent & earlier, axis=1)
+
+
+def _where_member(flags: jax.Array, if_true: Any, if_false: Any) -> Any:
+    """Per-member choice between two stacked trees."""
+
+    def choose(a: jax.Array, b: jax.Array) -> jax.Array:
+        return jnp.where(flags.reshape((-1,) + (1,) * (a.ndim - 1)), a, b)
+
+    return jax.tree_util.tree_map(choose, if_true, if_false)
+
+
+@partial(jax.jit, static_argnames=("tx", "tournament_size", "sparsity_scale", "max_prune_fraction", "prune_scope"))
+def select_and_explore(
+    population: PopulationState,
+    key: jax.Array,
+    t: jax.Array,
+    period: jax.Array,
+    total: jax.Array,
+    *,
+    tx: optax.GradientTransformation,
+    tournament_size: int,
+    sparsity_scale: float,
+    max_prune_fraction: float,
+    prune_scope: str,
+) -> tuple[PopulationState, dict[str, jax.Array]]:
+    """One EauDe selection (see the module docstring).
+
+    :param t: current time; :param period: T, time since the previous selection; :param total: L.
+    :return: the new population and a dict with ``leader`` (index before reordering), ``parents``,
+        ``duplicates``, ``cumulated_losses`` (the L_k judged) and ``sparsities`` (after exploration).
+    """
+    population_size = population.size
+    tournament_key, sampler_key = jax.random.split(key)
+    parents = choose_parents(tournament_key, population.cumulated_losses, tournament_size)
+    is_duplicate = duplicates(parents)
+    explore = is_duplicate if population_size > 1 else jnp.ones((1,), bool)
+
+    params = _take(population.params, parents)
+    masks = _take(population.masks, parents)
+    opt_state = _take(population.opt_state, parents)
+
+    parent_sparsity = jax.vmap(mask_sparsity)(masks)
+    new_sparsity = sample_sparsity(sampler_key, parent_sparsity, t, period, total, sparsity_scale, max_prune_fraction)
+    grown = jax.vmap(partial(grow_masks, prune_scope=prune_scope))(params, masks, new_sparsity)
+    masks = _where_member(explore, grown, masks)
+    params = jax.vmap(apply_masks)(params, masks)
+    opt_state = _where_member(is_duplicate, jax.vmap(tx.init)(params), opt_state)
+
+    new_population = PopulationState(
+        params=params,
+        opt_state=opt_state,
+        masks=masks,
+        cumulated_losses=jnp.zeros_like(population.cumulated_losses),
+    )
+    info = {
+        "leader": parents[0],
+        "parents": parents,
+        "duplicates": is_duplicate,
+        "cumulated_losses": population.cumulated_losses,
+        "sparsities": jax.vmap(mask_sparsity)(masks),
+    }
+    return new_population, info
+
+
+@partial(jax.jit, static_argnames=("prune_scope",))
+def prune_population(population: PopulationState, sparsity: jax.Array, prune_scope: str) -> PopulationState:
+    """Grow every member's mask to ``sparsity`` (PolyPrune); optimizer states are kept."""
+    grow = partial(grow_masks, sparsity=sparsity, prune_scope=prune_scope)
+    masks = jax.vmap(lambda p, m: grow(p, m))(population.params, population.masks)
+    return population.replace(masks=masks, params=jax.vmap(apply_masks)(population.params, masks))
+
+
+def acting_probabilities(cumulated_losses: jax.Array) -> jax.Array:
+    """P(member b) proportional to 1 / (L_b + 1e-6); non-finite members get 0 (all non-finite: slot 0)."""
+    finite = jnp.isfinite(cumulated_losses)
+    weights = jnp.where(finite, 1.0 / (jnp.where(finite, cumulated_losses, 0.0) + 1e-6), 0.0)
+    total = jnp.sum(weights)
+    fallback = jnp.zeros_like(weights).at[0].set(1.0)
+    return jnp.where(total > 0, weights / jnp.where(total > 0, total, 1.0), fallback)
+
+
+def set_learning_rate(opt_state: Any, learning_rate: float) -> None:
+    """Set the injected learning rate of a stacked ``optax.inject_hyperparams`` state, in place.
+
+    SBX's ``_update_learning_rate`` writes a scalar; the stacked state needs one value per member.
+    """
+    current = opt_state.hyperparams["learning_rate"]
+    opt_state.hyperparams["learning_rate"] = jnp.full(jnp.shape(current), learning_rate, dtype=jnp.float32)

@@ -1,0 +1,303 @@
+"""EauDeSAC and PolyPruneSAC: SBX SAC with a pruned critic.
+
+Both keep SBX's actor, entropy coefficient, target critic and SAC losses (``SAC.update_critic``,
+``SAC.update_actor``, ``SAC.soft_update`` and ``SAC.update_temperature`` are called as they are). What
+changes is the online critic: a population of twin critics (K for EauDe, 1 for PolyPrune) trained with
+``jax.vmap`` on one minibatch against the shared Polyak target, with masks re-applied after every step.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from gymnasium import spaces
+from sbx import SAC
+from sbx.common.type_aliases import ReplayBufferSamplesNp
+
+from sbx_eaudeqn.common import PopulationMixin, check_action_space, host_floats
+from sbx_eaudeqn.population import (
+    PopulationState,
+    check_eaude_args,
+    check_period,
+    init_population,
+    prune_population,
+    select_and_explore,
+    set_learning_rate,
+)
+from sbx_eaudeqn.pruning import apply_masks
+from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
+
+
+def _first_member(tree: Any) -> Any:
+    return jax.tree_util.tree_map(lambda leaf: leaf[0], tree)
+
+
+class _PopulationCriticSAC(PopulationMixin, SAC):
+    """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
+
+    def __init__(self, policy, env, *, population_size: int, prune_scope: str, **sac_kwargs: Any) -> None:
+        check_action_space(env, spaces.Box, type(self).__name__)
+        if sac_kwargs.get("param_resets"):
+            raise ValueError(f"param_resets is not supported by {type(self).__name__}")
+        self._init_population_args(population_size, prune_scope)
+        super().__init__(policy, env, **sac_kwargs)
+
+    def _setup_model(self) -> None:
+        self._setup_with_population(self._build_population)
+
+    def _build_population(self) -> PopulationState:
+        """K critics: member 0 is SBX's initial critic (the target's copy), the others fresh inits."""
+        qf_state = self.policy.qf_state
+        obs = jnp.asarray([self.observation_space.sample()])
+        action = jnp.asarray([self.action_space.sample()])
+        self.key, *member_keys = jax.random.split(self.key, self.population_size)
+        others = [self.qf.init({"params": k, "dropout": k}, obs, action) for k in member_keys]
+        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), qf_state.params, *others)
+        population = init_population(stacked, qf_state.tx)
+        # policy.qf_state now only holds the leader's params and the shared target; the optimizer
+        # states live in the population.
+        self.policy.qf_state = qf_state.replace(opt_state=None)
+        return population
+
+    # ----- training ----------------------------------------------------------------------------
+    def _numpy_batch(self, batch_size: int) -> ReplayBufferSamplesNp:
+        data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
+        if isinstance(data.observations, dict):
+            keys = list(self.observation_space.keys())
+            obs = np.concatenate([data.observations[key].numpy() for key in keys], axis=1)
+            next_obs = np.concatenate([data.next_observations[key].numpy() for key in keys], axis=1)
+        else:
+            obs, next_obs = data.observations.numpy(), data.next_observations.numpy()
+        if data.discounts is None:
+            discounts = np.full((batch_size,), self.gamma, dtype=np.float32)
+        else:
+            discounts = data.discounts.numpy().flatten()
+        return ReplayBufferSamplesNp(
+            obs, data.actions.numpy(), next_obs, data.dones.numpy().flatten(), data.rewards.numpy().flatten(), discounts
+        )
+
+    def train(self, gradient_steps: int, batch_size: int) -> None:
+        data = self._numpy_batch(batch_size * gradient_steps)
+        self._update_learning_rate(
+            self.policy.actor_state.opt_state,
+            learning_rate=self.lr_schedule(self._current_progress_remaining),
+            name="learning_rate_actor",
+        )
+        critic_lr = self.initial_qf_learning_rate or self.lr_schedule(self._current_progress_remaining)
+        set_learning_rate(self.population.opt_state, critic_lr)
+        self.logger.record("train/learning_rate_critic", critic_lr)
+
+        losses = {}
+
+        def run_chunk(start: int, n_steps: int) -> None:
+            chunk = jax.tree_util.tree_map(lambda x: x[start * batch_size : (start + n_steps) * batch_size], data)
+            (
+                self.population,
+                self.policy.qf_state,
+                self.policy.actor_state,
+                self.ent_coef_state,
+                self.key,
+                losses["values"],
+            ) = self._train_population(
+                self.tau,
+                self.target_entropy,
+                n_steps,
+                chunk,
+                self.policy_delay,
+                (self._n_updates + 1) % self.policy_delay,
+                self.population,
+                self.policy.qf_state,
+                self.policy.actor_state,
+                self.ent_coef_state,
+                self.key,
+            )
+
+        self._run_in_chunks(gradient_steps, run_chunk)
+        actor_loss, qf_loss, ent_coef_loss, ent_coef = host_floats(jnp.stack(losses["values"]))
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/actor_loss", actor_loss)
+        self.logger.record("train/critic_loss", qf_loss)
+        self.logger.record("train/ent_coef_loss", ent_coef_loss)
+        self.logger.record("train/ent_coef", ent_coef)
+        self._record_event_logs()
+
+    @classmethod
+    @partial(jax.jit, static_argnames=["cls", "gradient_steps", "policy_delay", "policy_delay_offset"])
+    def _train_population(cls, tau, target_entropy, gradient_steps, data, policy_delay, policy_delay_offset,
+                          population, qf_state, actor_state, ent_coef_state, key):
+        """``gradient_steps`` SAC updates: every member's critic, then Polyak, actor and entropy from slot 0."""
+        batch_size = data.observations.shape[0] // gradient_steps
+        zero = jnp.array(0.0)
+
+        def one_update(i, carry):
+            population, qf_state, actor_state, ent_coef_state, key, info = carry
+            batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
+            key, critic_key = jax.random.split(key)
+
+            def member_update(params, opt_state, masks):
+                member = qf_state.replace(params=params, opt_state=opt_state)
+                member, (loss, ent_coef_value), _ = cls.update_critic(
+                    actor_state, member, ent_coef_state, batch.observations, batch.actions,
+                    batch.next_observations, batch.rewards, batch.dones, batch.discounts, critic_key,
+                )
+                # Re-applying the mask after the optimizer step keeps pruned weights exactly zero,
+                # whatever Adam's moments hold; masks only grow, so no weight ever comes back.
+                return apply_masks(member.params, masks), member.opt_state, loss, ent_coef_value
+
+            params, opt_state, losses, ent_coef_values = jax.vmap(member_update)(
+                population.params, population.opt_state, population.masks
+            )
+            population = population.replace(
+                params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
+            )
+            qf_state = cls.soft_update(tau, qf_state.replace(params=_first_member(params)))
+            actor_state, qf_state, ent_coef_state, actor_loss, ent_coef_loss, key = jax.lax.cond(
+                (policy_delay_offset + i) % policy_delay == 0,
+                cls.update_actor_and_temperature,
+                lambda *_: (actor_state, qf_state, ent_coef_state, info[0], info[2], key),
+                actor_state, qf_state, ent_coef_state, batch.observations, target_entropy, key,
+            )
+            info = (actor_loss, losses[0], ent_coef_loss, ent_coef_values[0])
+            return population, qf_state, actor_state, ent_coef_state, key, info
+
+        carry = (population, qf_state, actor_state, ent_coef_state, key, (zero, zero, zero, zero))
+        return jax.lax.fori_loop(0, gradient_steps, one_update, carry)
+
+
+class EauDeSAC(_PopulationCriticSAC):
+    """EauDeSAC: SAC whose critic sparsity is discovered by a population (Vincent et al., RLC 2025).
+
+    K twin critics with different sparsities train on one minibatch against one shared Polyak target.
+    Every ``selection_period`` gradient steps the member with the lowest cumulated critic loss becomes
+    the leader (slot 0): it drives the Polyak target, the actor loss and the entropy coefficient; the
+    other slots are refilled by tournament and the copies pruned to sparsities sampled with Eq. 3.
+    Only the critics are pruned; the actor stays dense.
+
+    With ``population_size=1`` there is nothing to select: the single critic is pruned after every
+    selection period to a sparsity sampled with Eq. 3 (DistillQN-like distillation with a sampled
+    schedule), so its sparsity always grows.
+
+    :param population_size: K, number of online critics (>= 1).
+    :param tournament_size: members drawn per tournament, in [1, K]; default min(3, K).
+    :param selection_period: gradient steps between selections (>= 1).
+    :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
+    :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
+    :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
+    :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
+    """
+
+    def __init__(
+        self,
+        policy,
+        env,
+        population_size: int = 5,
+        tournament_size: int | None = None,
+        selection_period: int = 1000,
+        sparsity_scale: float = 1.0,
+        max_prune_fraction: float = 0.2,
+        prune_scope: str = "layerwise",
+        **sac_kwargs: Any,
+    ) -> None:
+        self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
+        self.selection_period = check_period("selection_period", selection_period)
+        self.sparsity_scale = float(sparsity_scale)
+        self.max_prune_fraction = float(max_prune_fraction)
+        super().__init__(
+            policy,
+            env,
+            population_size=population_size,
+            prune_scope=prune_scope,
+            **sac_kwargs,
+        )
+
+    @property
+    def _event_period(self) -> int:
+        return self.selection_period
+
+    def _on_event(self) -> None:
+        """Selection: leader to slot 0, tournaments, exploration of duplicates; L_k reset."""
+        t, period, total = self._event_context()
+        self.key, selection_key = jax.random.split(self.key)
+        self.population, info = select_and_explore(
+            self.population,
+            selection_key,
+            t,
+            period,
+            total,
+            tx=self.policy.qf_state.tx,
+            tournament_size=self.tournament_size,
+            sparsity_scale=self.sparsity_scale,
+            max_prune_fraction=self.max_prune_fraction,
+            prune_scope=self.prune_scope,
+        )
+        # The new leader drives the Polyak average from now on.
+        self.policy.qf_state = self.policy.qf_state.replace(params=_first_member(self.population.params))
+        losses = host_floats(info["cumulated_losses"])
+        self._event_logs["train/leader"] = int(info["leader"])
+        self._event_logs.update({f"train/cumulated_loss_{k}": loss for k, loss in enumerate(losses)})
+
+    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "EauDeSAC",
+              reset_num_timesteps: bool = True, progress_bar: bool = False):
+        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+
+
+class PolyPruneSAC(_PopulationCriticSAC):
+    """PolyPruneSAC: SAC with the critic magnitude-pruned on a polynomial schedule (Ceron et al. 2024).
+
+    Every ``prune_period`` gradient steps the critic is pruned to
+    s(t) = s_F (1 - (1 - (t - t_start) / (t_end - t_start))^n) with t in environment steps and
+    t_start, t_end given as fractions of the ``total_timesteps`` of ``learn``. Only the critic is
+    pruned, as in the paper; the optimizer state is kept across pruning steps.
+
+    :param final_sparsity: s_F in [0, 1).
+    :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
+    :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
+    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
+    """
+
+    def __init__(
+        self,
+        policy,
+        env,
+        final_sparsity: float = 0.95,
+        prune_start: float = 0.2,
+        prune_end: float = 0.8,
+        prune_exponent: float = 3.0,
+        prune_period: int = 1000,
+        prune_scope: str = "layerwise",
+        **sac_kwargs: Any,
+    ) -> None:
+        check_polynomial_args(final_sparsity, prune_start, prune_end, prune_exponent)
+        self.final_sparsity = float(final_sparsity)
+        self.prune_start = float(prune_start)
+        self.prune_end = float(prune_end)
+        self.prune_exponent = float(prune_exponent)
+        self.prune_period = check_period("prune_period", prune_period)
+        super().__init__(
+            policy,
+            env,
+            population_size=1,
+            prune_scope=prune_scope,
+            **sac_kwargs,
+        )
+
+    @property
+    def _event_period(self) -> int:
+        return self.prune_period
+
+    def _on_event(self) -> None:
+        """Grow the critic's mask to the schedule's sparsity at the current time."""
+        t, _, total = self._event_context()
+        target = polynomial_sparsity(t / total, self.final_sparsity, self.prune_start, self.prune_end, self.prune_exponent)
+        self.population = prune_population(self.population, jnp.float32(target), self.prune_scope)
+        self.policy.qf_state = self.policy.qf_state.replace(params=_first_member(self.population.params))
+        self._event_logs["train/scheduled_sparsity"] = target
+
+    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "PolyPruneSAC",
+              reset_num_timesteps: bool = True, progress_bar: bool = False):
+        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
