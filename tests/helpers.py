@@ -1,0 +1,30 @@
+"""Helpers shared by the algorithm tests: tree comparison and a quiet logger."""
+
+import jax
+import numpy as np
+from stable_baselines3.common.logger import configure
+
+
+def trees_equal(a, b) -> bool:
+    leaves_a, leaves_b = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    return len(leaves_a) == len(leaves_b) and all(
+        np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True) for x, y in zip(leaves_a, leaves_b)
+    )
+
+
+def masked_weights_are_zero(population) -> bool:
+    params = jax.tree_util.tree_leaves(population.params)
+    masks = jax.tree_util.tree_leaves(population.masks)
+    return all(np.all(np.asarray(p)[~np.asarray(m)] == 0) for p, m in zip(params, masks))
+
+
+def quiet_logger():
+    return configure(None, [""])
+
+
+def read_csv_columns(path):
+    import csv
+
+    with open(path) as handle:
+        rows = list(csv.DictReader(handle))
+    return rows

@@ -1,0 +1,165 @@
+"""Population selection: leader, tournament, exploration of duplicates, NaN members, K = 1."""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from sbx_eaudeqn.population import (
+    acting_probabilities,
+    check_eaude_args,
+    choose_leader,
+    choose_parents,
+    duplicates,
+    init_population,
+    select_and_explore,
+)
+from sbx_eaudeqn.pruning import weight_sparsity
+
+TX = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
+
+
+def make_population(losses, seed=0):
+    """A population of small MLPs with one optimizer step taken, so optimizer states are not fresh."""
+    net = nn.Dense(8)
+    size = len(losses)
+    keys = jax.random.split(jax.random.PRNGKey(seed), size)
+    params = jax.vmap(lambda k: net.init(k, jnp.ones((1, 6))))(keys)
+    population = init_population(params, TX)
+    grads = jax.tree_util.tree_map(jnp.ones_like, params)
+    updates, opt_state = jax.vmap(TX.update)(grads, population.opt_state, params)
+    params = jax.vmap(optax.apply_updates)(params, updates)
+    return population.replace(params=params, opt_state=opt_state, cumulated_losses=jnp.asarray(losses, jnp.float32))
+
+
+def select(population, seed=0, t=1000, period=1000, total=10_000, tournament_size=3):
+    return select_and_explore(
+        population, jax.random.PRNGKey(seed), t, period, total, tx=TX, tournament_size=tournament_size,
+        sparsity_scale=1.0, max_prune_fraction=0.2, prune_scope="layerwise",
+    )
+
+
+def leaves_equal(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)))
+
+
+def member(tree, index):
+    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
+
+
+def test_leader_is_argmin_over_finite_losses():
+    assert int(choose_leader(jnp.array([3.0, jnp.nan, 1.0, jnp.inf, 2.0]))) == 2
+    assert int(choose_leader(jnp.array([jnp.nan, jnp.nan]))) == 0
+
+
+def test_slot_zero_keeps_the_leader_bit_for_bit_with_its_optimizer_state():
+    population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
+    new, info = select(population)
+    assert int(info["leader"]) == 2
+    assert leaves_equal(member(new.params, 0), member(population.params, 2))
+    assert leaves_equal(member(new.masks, 0), member(population.masks, 2))
+    assert leaves_equal(member(new.opt_state, 0), member(population.opt_state, 2))
+
+
+def test_tournament_winner_has_the_lowest_loss_of_its_draw():
+    losses = jnp.array([4.0, 3.0, 0.5, 2.0, 5.0])
+    for seed in range(20):
+        parents = np.asarray(choose_parents(jax.random.PRNGKey(seed), losses, 3))
+        assert parents[0] == 2
+        # With 3 of 5 drawn, the two worst members (0 and 4) can never win.
+        assert not set(parents[1:]) & {0, 4}
+    # With tournament size K every slot goes to the best member.
+    np.testing.assert_array_equal(choose_parents(jax.random.PRNGKey(0), losses, 5), [2] * 5)
+
+
+def test_duplicates_are_later_repeats():
+    np.testing.assert_array_equal(duplicates(jnp.array([2, 2, 3, 3, 1])), [False, True, False, True, False])
+
+
+def test_duplicates_are_pruned_higher_with_fresh_optimizer_state_and_survivors_untouched():
+    population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
+    for seed in range(10):
+        new, info = select(population, seed=seed)
+        parents, is_dup = np.asarray(info["parents"]), np.asarray(info["duplicates"])
+        fresh = TX.init(member(new.params, 0))
+        for slot, (parent, dup) in enumerate(zip(parents, is_dup)):
+            parent_sparsity = float(weight_sparsity(member(population.params, parent)))
+            slot_sparsity = float(weight_sparsity(member(new.params, slot)))
+            if dup:
+                assert slot_sparsity >= parent_sparsity
+                assert leaves_equal(member(new.opt_state, slot), fresh)
+                # Masked weights are zero after pruning.
+                kept = member(new.masks, slot)
+                weights = member(new.params, slot)
+                assert all(np.all(w[~m] == 0) for w, m in zip(jax.tree_util.tree_leaves(weights), jax.tree_util.tree_leaves(kept)))
+            else:
+                assert leaves_equal(member(new.params, slot), member(population.params, parent))
+                assert leaves_equal(member(new.opt_state, slot), member(population.opt_state, parent))
+        if is_dup.any():
+            return
+    pytest.fail("no duplicate in 10 selections")
+
+
+def test_exploration_late_in_training_raises_sparsity():
+    population = make_population([1.0, 2.0, 3.0, 4.0, 5.0])
+    # At the end of training (t = L) the jump is the cap: 0.2 of the remaining weights.
+    new, info = select(population, t=10_000, period=100, total=10_000, tournament_size=5)
+    sparsities = np.asarray(info["sparsities"])
+    assert sparsities[0] == 0.0  # the leader is untouched
+    np.testing.assert_allclose(sparsities[1:], np.round(0.2 * 48) / 48)  # every copy pruned to the cap
+
+
+def test_cumulated_losses_are_reset():
+    new, _ = select(make_population([4.0, 3.0, 0.5, 2.0, 5.0]))
+    np.testing.assert_array_equal(new.cumulated_losses, np.zeros(5))
+
+
+@pytest.mark.parametrize("bad", [jnp.nan, jnp.inf])
+def test_a_nan_member_loses_every_selection(bad):
+    for seed in range(10):
+        _, info = select(make_population([bad, 3.0, 2.0, 2.5, 4.0]), seed=seed, tournament_size=1)
+        assert 0 not in set(np.asarray(info["parents"]).tolist())
+
+
+def test_all_nan_keeps_the_previous_leader():
+    population = make_population([jnp.nan] * 4)
+    new, info = select(population)
+    assert int(info["leader"]) == 0
+    assert leaves_equal(member(new.params, 0), member(population.params, 0))
+
+
+def test_single_member_is_pruned_after_selection_and_keeps_its_optimizer():
+    population = make_population([1.0])
+    new, _ = select(population, t=10_000, period=1000, total=10_000, tournament_size=1)
+    assert float(weight_sparsity(member(new.params, 0))) == pytest.approx(np.round(0.2 * 48) / 48)
+    assert leaves_equal(member(new.opt_state, 0), member(population.opt_state, 0))
+
+
+def test_acting_probabilities_are_inverse_to_losses_and_skip_nan():
+    probabilities = np.asarray(acting_probabilities(jnp.array([1.0, 3.0, jnp.nan])))
+    np.testing.assert_allclose(probabilities, [0.75, 0.25, 0.0], rtol=1e-4)
+    np.testing.assert_array_equal(acting_probabilities(jnp.array([jnp.nan, jnp.nan])), [1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(population_size=0), "population_size must be an integer >= 1"),
+        (dict(population_size=2.5), "population_size"),
+        (dict(tournament_size=0), "tournament_size must be in \\[1, population_size=5\\]"),
+        (dict(tournament_size=6), "tournament_size must be in \\[1, population_size=5\\]"),
+        (dict(sparsity_scale=-1.0), "sparsity_scale must be > 0"),
+        (dict(max_prune_fraction=1.2), "max_prune_fraction must be in \\(0, 1\\]"),
+    ],
+)
+def test_eaude_arguments_are_checked(kwargs, match):
+    args = dict(population_size=5, tournament_size=None, sparsity_scale=1.0, max_prune_fraction=0.2) | kwargs
+    with pytest.raises(ValueError, match=match):
+        check_eaude_args(**args)
+
+
+def test_default_tournament_size_is_three_or_k():
+    assert check_eaude_args(5, None, 1.0, 0.2) == 3
+    assert check_eaude_args(2, None, 1.0, 0.2) == 2

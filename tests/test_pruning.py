@@ -1,0 +1,121 @@
+"""Magnitude pruning: exact counts, scopes, determinism, growth only, vmap over members."""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from sbx_eaudeqn.pruning import (
+    apply_masks,
+    check_prune_scope,
+    dense_masks,
+    grow_masks,
+    mask_sparsity,
+    n_prunable,
+    weight_sparsity,
+)
+
+
+class SmallNet(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        x = nn.Conv(4, (3, 3))(x)
+        x = x.reshape((x.shape[0], -1))
+        x = nn.Dense(7)(x)
+        return nn.Dense(3)(x)
+
+
+@pytest.fixture(scope="module")
+def params():
+    return SmallNet().init(jax.random.PRNGKey(0), jnp.ones((1, 5, 5, 2)))
+
+
+def kernels(tree):
+    return [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(tree) if path[-1].key == "kernel"]
+
+
+def biases(tree):
+    return [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(tree) if path[-1].key == "bias"]
+
+
+@pytest.mark.parametrize("sparsity", [0.0, 0.1, 0.25, 0.5, 0.77, 0.9, 1.0])
+def test_layerwise_prunes_exactly_round_s_n_per_layer(params, sparsity):
+    masks = grow_masks(params, dense_masks(params), sparsity, "layerwise")
+    for kernel_mask in kernels(masks):
+        assert int((~kernel_mask).sum()) == int(np.round(np.float32(sparsity) * kernel_mask.size))
+
+
+def test_layerwise_prunes_the_lowest_magnitudes(params):
+    masks = grow_masks(params, dense_masks(params), 0.5, "layerwise")
+    for weights, keep in zip(kernels(params), kernels(masks)):
+        assert np.abs(weights[~keep]).max() <= np.abs(weights[keep]).min()
+
+
+def test_biases_are_never_pruned(params):
+    masks = grow_masks(params, dense_masks(params), 0.9, "global")
+    assert all(bool(m.all()) for m in biases(masks))
+    pruned = apply_masks(params, masks)
+    for before, after in zip(biases(params), biases(pruned)):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_global_scope_uses_one_threshold(params):
+    masks = grow_masks(params, dense_masks(params), 0.6, "global")
+    all_weights = np.concatenate([np.abs(np.asarray(w)).ravel() for w in kernels(params)])
+    all_keep = np.concatenate([np.asarray(m).ravel() for m in kernels(masks)])
+    assert (~all_keep).sum() == int(np.round(np.float32(0.6) * all_weights.size))
+    assert all_weights[~all_keep].max() <= all_weights[all_keep].min()
+    # Layers are pruned unevenly: the global threshold is not a per-layer quota.
+    per_layer = [float((~np.asarray(m)).mean()) for m in kernels(masks)]
+    assert max(per_layer) - min(per_layer) > 0.01
+
+
+def test_conv_kernels_are_pruned(params):
+    masks = grow_masks(params, dense_masks(params), 0.5)
+    conv_mask = masks["params"]["Conv_0"]["kernel"]
+    assert float((~conv_mask).mean()) == pytest.approx(0.5, abs=0.01)
+
+
+def test_ties_are_broken_deterministically_by_position():
+    tied = {"params": {"Dense_0": {"kernel": jnp.ones((4, 5)), "bias": jnp.zeros(5)}}}
+    first = grow_masks(tied, dense_masks(tied), 0.5)
+    second = grow_masks(tied, dense_masks(tied), 0.5)
+    np.testing.assert_array_equal(first["params"]["Dense_0"]["kernel"], second["params"]["Dense_0"]["kernel"])
+    flat = np.asarray(first["params"]["Dense_0"]["kernel"]).ravel()
+    np.testing.assert_array_equal(flat, np.arange(20) >= 10)
+
+
+@pytest.mark.parametrize("scope", ["layerwise", "global"])
+def test_masks_only_grow(params, scope):
+    high = grow_masks(params, dense_masks(params), 0.7, scope)
+    # Change the weights so that magnitudes would now choose other weights: pruned ones stay pruned.
+    shuffled = jax.tree_util.tree_map(lambda w: jnp.flip(w), params)
+    lower_target = grow_masks(shuffled, high, 0.3, scope)
+    higher_target = grow_masks(shuffled, high, 0.8, scope)
+    for old, low, new in zip(kernels(high), kernels(lower_target), kernels(higher_target)):
+        np.testing.assert_array_equal(low, old)
+        assert not bool((new & ~old).any()), "a pruned weight came back"
+    assert float(mask_sparsity(higher_target)) > float(mask_sparsity(high))
+
+
+def test_vmap_gives_each_member_its_own_sparsity(params):
+    members = jax.tree_util.tree_map(lambda w: jnp.stack([w, 2 * w, -w]), params)
+    targets = jnp.array([0.1, 0.5, 0.9])
+    masks = jax.vmap(grow_masks)(members, jax.vmap(dense_masks)(members), targets)
+    pruned = jax.vmap(apply_masks)(members, masks)
+    measured = np.asarray(jax.vmap(weight_sparsity)(pruned))
+    np.testing.assert_allclose(measured, targets, atol=0.01)
+
+
+def test_weight_sparsity_is_measured_from_weights(params):
+    masks = grow_masks(params, dense_masks(params), 0.4)
+    pruned = apply_masks(params, masks)
+    assert float(weight_sparsity(pruned)) == pytest.approx(float(mask_sparsity(masks)))
+    assert float(weight_sparsity(params)) == 0.0
+    assert n_prunable(params) == sum(k.size for k in kernels(params))
+
+
+def test_unknown_scope_is_rejected():
+    with pytest.raises(ValueError, match="prune_scope must be one of"):
+        check_prune_scope("random")
