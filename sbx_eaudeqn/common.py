@@ -16,8 +16,9 @@ import jax
 import numpy as np
 from gymnasium import spaces
 
-from sbx_eaudeqn.population import PopulationState
+from sbx_eaudeqn.population import PopulationState, check_eaude_args, prune_population, select_and_explore
 from sbx_eaudeqn.pruning import check_prune_scope, stacked_weight_sparsity, weight_sparsity
+from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 
 
 def check_action_space(env: Any, allowed: type[spaces.Space], algorithm: str) -> None:
@@ -76,23 +77,33 @@ class PopulationMixin:
 
     # ----- training loop -----------------------------------------------------------------------
     def _run_in_chunks(self, gradient_steps: int, run_chunk: Callable[[int, int], None]) -> None:
-        """Run ``gradient_steps`` steps as ``run_chunk(start, n)`` calls that end exactly on events."""
+        """Run ``gradient_steps`` steps as ``run_chunk(start, n)`` calls that end exactly on events.
+
+        Without a period in gradient steps (``_event_period`` is None: events come from the
+        target updates instead), all steps run as one chunk.
+        """
         done = 0
         while done < gradient_steps:
-            n_steps = min(gradient_steps - done, self._event_period - self._steps_since_event)
+            n_steps = gradient_steps - done
+            if self._event_period is not None:
+                n_steps = min(n_steps, self._event_period - self._steps_since_event)
             run_chunk(done, n_steps)
             done += n_steps
             self._steps_since_event += n_steps
             self._n_updates += n_steps  # type: ignore[attr-defined]
-            if self._steps_since_event >= self._event_period:
-                self._on_event()
-                self._steps_since_event = 0
-                self._last_event_timestep = self.num_timesteps  # type: ignore[attr-defined]
-                self._update_event_logs()
+            if self._event_period is not None and self._steps_since_event >= self._event_period:
+                self._fire_event()
+
+    def _fire_event(self) -> None:
+        """Run the event (selection or pruning) and restart the period."""
+        self._on_event()
+        self._steps_since_event = 0
+        self._last_event_timestep = self.num_timesteps  # type: ignore[attr-defined]
+        self._update_event_logs()
 
     @property
-    def _event_period(self) -> int:  # pragma: no cover - overridden
-        """Gradient steps between two events (the selection or pruning period)."""
+    def _event_period(self) -> int | None:  # pragma: no cover - overridden
+        """Gradient steps between two events (the selection or pruning period), or None."""
         raise NotImplementedError
 
     def _on_event(self) -> None:  # pragma: no cover - overridden
@@ -117,6 +128,12 @@ class PopulationMixin:
         assert self.population is not None
         return [float(s) for s in stacked_weight_sparsity(self.population.params)]
 
+    def _sync_leader_to_policy(self) -> None:
+        """Make the policy's online network (what SBX acts and bootstraps with) the leader, slot 0."""
+        qf_state = self.policy.qf_state  # type: ignore[attr-defined]
+        leader = jax.tree_util.tree_map(lambda leaf: leaf[0], self.population.params)
+        self.policy.qf_state = qf_state.replace(params=leader)  # type: ignore[attr-defined]
+
     def _update_event_logs(self, extra: dict[str, float] | None = None) -> None:
         sparsities = self.population_sparsities
         self._event_logs.update({"train/sparsity": sparsities[0], "train/population_sparsity": float(np.mean(sparsities))})
@@ -132,3 +149,56 @@ class PopulationMixin:
 def host_floats(values: jax.Array) -> list[float]:
     """A small device array as a list of Python floats (one transfer)."""
     return [float(v) for v in np.asarray(values)]
+
+
+class EauDeMixin(PopulationMixin):
+    """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
+
+    def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
+                         max_prune_fraction: float, prune_scope: str) -> None:
+        self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
+        self.sparsity_scale = float(sparsity_scale)
+        self.max_prune_fraction = float(max_prune_fraction)
+        self._init_population_args(population_size, prune_scope)
+
+    def _run_selection(self) -> None:
+        """Selection (see :func:`~sbx_eaudeqn.population.select_and_explore`); the leader ends in slot 0."""
+        t, period, total = self._event_context()
+        self.key, selection_key = jax.random.split(self.key)  # type: ignore[has-type]
+        self.population, info = select_and_explore(
+            self.population,
+            selection_key,
+            t,
+            period,
+            total,
+            tx=self.policy.qf_state.tx,  # type: ignore[attr-defined]
+            tournament_size=self.tournament_size,
+            sparsity_scale=self.sparsity_scale,
+            max_prune_fraction=self.max_prune_fraction,
+            prune_scope=self.prune_scope,
+        )
+        self._sync_leader_to_policy()
+        self._event_logs["train/leader"] = int(info["leader"])
+        losses = host_floats(info["cumulated_losses"])
+        self._event_logs.update({f"train/cumulated_loss_{k}": loss for k, loss in enumerate(losses)})
+
+
+class PolyPruneMixin(PopulationMixin):
+    """PolyPrune: one network, magnitude-pruned to the polynomial schedule's sparsity at each event."""
+
+    def _init_polyprune_args(self, final_sparsity: float, prune_start: float, prune_end: float,
+                             prune_exponent: float, prune_scope: str) -> None:
+        check_polynomial_args(final_sparsity, prune_start, prune_end, prune_exponent)
+        self.final_sparsity = float(final_sparsity)
+        self.prune_start = float(prune_start)
+        self.prune_end = float(prune_end)
+        self.prune_exponent = float(prune_exponent)
+        self._init_population_args(1, prune_scope)
+
+    def _run_scheduled_pruning(self) -> None:
+        """Grow the mask to s(t / L); the optimizer state is kept (Ceron et al. 2024)."""
+        t, _, total = self._event_context()
+        target = polynomial_sparsity(t / total, self.final_sparsity, self.prune_start, self.prune_end, self.prune_exponent)
+        self.population = prune_population(self.population, np.float32(target), self.prune_scope)
+        self._sync_leader_to_policy()
+        self._event_logs["train/scheduled_sparsity"] = target

@@ -18,18 +18,9 @@ from gymnasium import spaces
 from sbx import SAC
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-from sbx_eaudeqn.common import PopulationMixin, check_action_space, host_floats
-from sbx_eaudeqn.population import (
-    PopulationState,
-    check_eaude_args,
-    check_period,
-    init_population,
-    prune_population,
-    select_and_explore,
-    set_learning_rate,
-)
+from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, host_floats
+from sbx_eaudeqn.population import PopulationState, check_period, init_population, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks
-from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 
 
 def _first_member(tree: Any) -> Any:
@@ -39,11 +30,10 @@ def _first_member(tree: Any) -> Any:
 class _PopulationCriticSAC(PopulationMixin, SAC):
     """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
 
-    def __init__(self, policy, env, *, population_size: int, prune_scope: str, **sac_kwargs: Any) -> None:
+    def __init__(self, policy, env, **sac_kwargs: Any) -> None:
         check_action_space(env, spaces.Box, type(self).__name__)
         if sac_kwargs.get("param_resets"):
             raise ValueError(f"param_resets is not supported by {type(self).__name__}")
-        self._init_population_args(population_size, prune_scope)
         super().__init__(policy, env, **sac_kwargs)
 
     def _setup_model(self) -> None:
@@ -168,7 +158,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
         return jax.lax.fori_loop(0, gradient_steps, one_update, carry)
 
 
-class EauDeSAC(_PopulationCriticSAC):
+class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
     """EauDeSAC: SAC whose critic sparsity is discovered by a population (Vincent et al., RLC 2025).
 
     K twin critics with different sparsities train on one minibatch against one shared Polyak target.
@@ -202,50 +192,24 @@ class EauDeSAC(_PopulationCriticSAC):
         prune_scope: str = "layerwise",
         **sac_kwargs: Any,
     ) -> None:
-        self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
+        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope)
         self.selection_period = check_period("selection_period", selection_period)
-        self.sparsity_scale = float(sparsity_scale)
-        self.max_prune_fraction = float(max_prune_fraction)
-        super().__init__(
-            policy,
-            env,
-            population_size=population_size,
-            prune_scope=prune_scope,
-            **sac_kwargs,
-        )
+        super().__init__(policy, env, **sac_kwargs)
 
     @property
     def _event_period(self) -> int:
         return self.selection_period
 
     def _on_event(self) -> None:
-        """Selection: leader to slot 0, tournaments, exploration of duplicates; L_k reset."""
-        t, period, total = self._event_context()
-        self.key, selection_key = jax.random.split(self.key)
-        self.population, info = select_and_explore(
-            self.population,
-            selection_key,
-            t,
-            period,
-            total,
-            tx=self.policy.qf_state.tx,
-            tournament_size=self.tournament_size,
-            sparsity_scale=self.sparsity_scale,
-            max_prune_fraction=self.max_prune_fraction,
-            prune_scope=self.prune_scope,
-        )
-        # The new leader drives the Polyak average from now on.
-        self.policy.qf_state = self.policy.qf_state.replace(params=_first_member(self.population.params))
-        losses = host_floats(info["cumulated_losses"])
-        self._event_logs["train/leader"] = int(info["leader"])
-        self._event_logs.update({f"train/cumulated_loss_{k}": loss for k, loss in enumerate(losses)})
+        """Selection; the new leader drives the Polyak average from now on."""
+        self._run_selection()
 
     def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "EauDeSAC",
               reset_num_timesteps: bool = True, progress_bar: bool = False):
         return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
 
 
-class PolyPruneSAC(_PopulationCriticSAC):
+class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
     """PolyPruneSAC: SAC with the critic magnitude-pruned on a polynomial schedule (Ceron et al. 2024).
 
     Every ``prune_period`` gradient steps the critic is pruned to
@@ -272,19 +236,9 @@ class PolyPruneSAC(_PopulationCriticSAC):
         prune_scope: str = "layerwise",
         **sac_kwargs: Any,
     ) -> None:
-        check_polynomial_args(final_sparsity, prune_start, prune_end, prune_exponent)
-        self.final_sparsity = float(final_sparsity)
-        self.prune_start = float(prune_start)
-        self.prune_end = float(prune_end)
-        self.prune_exponent = float(prune_exponent)
+        self._init_polyprune_args(final_sparsity, prune_start, prune_end, prune_exponent, prune_scope)
         self.prune_period = check_period("prune_period", prune_period)
-        super().__init__(
-            policy,
-            env,
-            population_size=1,
-            prune_scope=prune_scope,
-            **sac_kwargs,
-        )
+        super().__init__(policy, env, **sac_kwargs)
 
     @property
     def _event_period(self) -> int:
@@ -292,11 +246,7 @@ class PolyPruneSAC(_PopulationCriticSAC):
 
     def _on_event(self) -> None:
         """Grow the critic's mask to the schedule's sparsity at the current time."""
-        t, _, total = self._event_context()
-        target = polynomial_sparsity(t / total, self.final_sparsity, self.prune_start, self.prune_end, self.prune_exponent)
-        self.population = prune_population(self.population, jnp.float32(target), self.prune_scope)
-        self.policy.qf_state = self.policy.qf_state.replace(params=_first_member(self.population.params))
-        self._event_logs["train/scheduled_sparsity"] = target
+        self._run_scheduled_pruning()
 
     def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "PolyPruneSAC",
               reset_num_timesteps: bool = True, progress_bar: bool = False):
