@@ -193,12 +193,16 @@ class PolyPruneMixin(PopulationMixin):
         self.prune_start = float(prune_start)
         self.prune_end = float(prune_end)
         self.prune_exponent = float(prune_exponent)
+        self._pruned_to = 0.0  # the last scheduled sparsity applied
         self._init_population_args(1, prune_scope)
 
     def _run_scheduled_pruning(self) -> None:
         """Grow the mask to s(t / L); the optimizer state is kept (Ceron et al. 2024)."""
         t, _, total = self._event_context()
         target = polynomial_sparsity(t / total, self.final_sparsity, self.prune_start, self.prune_end, self.prune_exponent)
+        self._event_logs["train/scheduled_sparsity"] = target
+        if target <= self._pruned_to:
+            return  # masks only grow: nothing to do (before the start, after the end, or repeated events)
+        self._pruned_to = target
         self.population = prune_population(self.population, np.float32(target), self.prune_scope)
         self._sync_leader_to_policy()
-        self._event_logs["train/scheduled_sparsity"] = target

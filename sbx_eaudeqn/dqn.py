@@ -1,0 +1,252 @@
+"""EauDeDQN and PolyPruneDQN: SBX DQN with pruned Q-networks (MlpPolicy and the Nature CNN).
+
+Both keep SBX's policies, replay buffer, exploration schedule and loss (``DQN.update_qnetwork`` is
+called as it is, under ``jax.vmap``). The online Q-networks form a population (K for EauDe, 1 for
+PolyPrune) trained on one minibatch against one shared target; masks are re-applied after every step.
+The head's first linear layer is set as in SBX: ``policy_kwargs=dict(net_arch=[n_units])``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from gymnasium import spaces
+from sbx import DQN
+from sbx.common.type_aliases import ReplayBufferSamplesNp
+
+from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, host_floats
+from sbx_eaudeqn.population import PopulationState, acting_probabilities, check_period, init_population
+from sbx_eaudeqn.pruning import apply_masks
+
+# Head widths (units of the first linear layer after the Nature CNN torso) used to compare network
+# sizes; the paper varies only this layer. Pass one as policy_kwargs=dict(net_arch=[HEAD_SIZES["large"]]).
+HEAD_SIZES = {"small": 32, "medium": 512, "large": 2048}
+
+
+class _PopulationQDQN(PopulationMixin, DQN):
+    """SBX DQN whose online Q-network is a population of masked networks (slot 0 is the leader)."""
+
+    def __init__(self, policy, env, **dqn_kwargs: Any) -> None:
+        check_action_space(env, spaces.Discrete, type(self).__name__)
+        super().__init__(policy, env, **dqn_kwargs)
+
+    def _setup_model(self) -> None:
+        # SBX divides target_update_interval by n_envs in _setup_model, so each load would divide
+        # the saved (already divided) value again. A loaded model keeps its saved value.
+        saved_interval = self.target_update_interval
+        is_load = self.population is not None
+        self._setup_with_population(self._build_population)
+        if is_load:
+            self.target_update_interval = saved_interval
+
+    def _build_population(self) -> PopulationState:
+        """K Q-networks: member 0 is SBX's initial network (the target's copy), the others fresh inits."""
+        qf_state = self.policy.qf_state
+        obs = jnp.asarray([self.observation_space.sample()])
+        self.key, *member_keys = jax.random.split(self.key, self.population_size)
+        others = [self.policy.qf.init({"params": k}, obs) for k in member_keys]
+        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), qf_state.params, *others)
+        population = init_population(stacked, qf_state.tx)
+        # policy.qf_state keeps the leader's params and the target; optimizer states live in the population.
+        self.policy.qf_state = qf_state.replace(opt_state=None)
+        return population
+
+    # ----- training ----------------------------------------------------------------------------
+    def train(self, batch_size: int, gradient_steps: int) -> None:
+        data = self.replay_buffer.sample(batch_size * gradient_steps, env=self._vec_normalize_env)
+        if data.discounts is None:
+            discounts = np.full((batch_size * gradient_steps,), self.gamma, dtype=np.float32)
+        else:
+            discounts = data.discounts.numpy().flatten()
+        # Observations keep the replay buffer's dtype (uint8 frames for Atari); the network converts.
+        data = ReplayBufferSamplesNp(
+            data.observations.numpy(),
+            data.actions.long().numpy(),
+            data.next_observations.numpy(),
+            data.dones.numpy().flatten(),
+            data.rewards.numpy().flatten(),
+            discounts,
+        )
+        values = {}
+
+        def run_chunk(start: int, n_steps: int) -> None:
+            chunk = jax.tree_util.tree_map(lambda x: x[start * batch_size : (start + n_steps) * batch_size], data)
+            self.population, self.policy.qf_state, values["losses"] = self._train_population(
+                n_steps, chunk, self.population, self.policy.qf_state
+            )
+
+        self._run_in_chunks(gradient_steps, run_chunk)
+        qf_loss, qf_mean_value = host_floats(jnp.stack(values["losses"]))
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/critic_loss", qf_loss)
+        self.logger.record("train/qf_mean_value", qf_mean_value)
+        self._record_event_logs()
+
+    @classmethod
+    @partial(jax.jit, static_argnames=["cls", "gradient_steps"])
+    def _train_population(cls, gradient_steps, data, population, qf_state):
+        """``gradient_steps`` DQN updates of every member; returns the leader's last loss and mean Q."""
+        batch_size = data.observations.shape[0] // gradient_steps
+
+        def one_update(carry, i):
+            population, _ = carry
+            batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
+
+            def member_update(params, opt_state, masks):
+                member = qf_state.replace(params=params, opt_state=opt_state)
+                member, (loss, q_mean) = cls.update_qnetwork(
+                    member, batch.observations, batch.actions, batch.next_observations,
+                    batch.rewards, batch.dones, batch.discounts,
+                )
+                # Masks re-applied after the optimizer step: pruned weights stay exactly zero.
+                return apply_masks(member.params, masks), member.opt_state, loss, q_mean
+
+            params, opt_state, losses, q_means = jax.vmap(member_update)(
+                population.params, population.opt_state, population.masks
+            )
+            population = population.replace(
+                params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
+            )
+            return (population, (losses[0], q_means[0])), None
+
+        zero = jnp.array(0.0)
+        (population, info), _ = jax.lax.scan(one_update, (population, (zero, zero)), jnp.arange(gradient_steps))
+        qf_state = qf_state.replace(params=jax.tree_util.tree_map(lambda leaf: leaf[0], population.params))
+        return population, qf_state, info
+
+    def _is_target_update_step(self) -> bool:
+        """True when the coming ``_on_step`` call updates the target (SBX counts calls in ``_n_calls``)."""
+        return (self._n_calls + 1) % self.target_update_interval == 0
+
+
+class EauDeDQN(EauDeMixin, _PopulationQDQN):
+    """EauDeDQN: DQN whose Q-network sparsity is discovered by a population (Vincent et al., RLC 2025).
+
+    K online Q-networks with different sparsities train on one minibatch against one shared target.
+    At every target update (``target_update_interval``) the member with the lowest cumulated loss becomes
+    the target (a hard copy, mask included, with the default ``tau=1``) and moves to slot 0; the other
+    slots are refilled by tournament and the copies pruned to sparsities sampled with Eq. 3. A target
+    update with no gradient step since the last selection skips the selection.
+
+    Acting: with probability epsilon a random action; otherwise member b, drawn with probability
+    proportional to 1 / (L_b + 1e-6), acts greedily. ``predict(deterministic=True)``, evaluation and
+    the saved policy use the leader. With ``population_size=1`` the single network is pruned after
+    every target update to a sparsity sampled with Eq. 3 (DistillQN with a sampled schedule).
+
+    :param population_size: K (>= 1). :param tournament_size: in [1, K]; default min(3, K).
+    :param sparsity_scale: beta in Eq. 3 (> 0). :param max_prune_fraction: in (0, 1].
+    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
+    """
+
+    def __init__(
+        self,
+        policy,
+        env,
+        population_size: int = 5,
+        tournament_size: int | None = None,
+        sparsity_scale: float = 1.0,
+        max_prune_fraction: float = 0.2,
+        prune_scope: str = "layerwise",
+        **dqn_kwargs: Any,
+    ) -> None:
+        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope)
+        super().__init__(policy, env, **dqn_kwargs)
+
+    @property
+    def _event_period(self) -> None:
+        return None  # selections come with the target updates
+
+    def _on_step(self) -> None:
+        """Select before SBX copies the online network (now the leader) into the target."""
+        if self._is_target_update_step() and self._steps_since_event > 0:
+            self._fire_event()
+        super()._on_step()
+
+    def _on_event(self) -> None:
+        self._run_selection()
+
+    def predict(self, observation, state=None, episode_start=None, deterministic: bool = False):
+        """Epsilon-greedy on a member drawn by inverse cumulated loss; greedy leader if deterministic."""
+        if deterministic:
+            return super().predict(observation, state, episode_start, deterministic=True)
+        observation, vectorized = self.policy.prepare_obs(observation)
+        n_batch = observation.shape[0]
+        if np.random.rand() < self.exploration_rate:
+            actions = np.array([self.action_space.sample() for _ in range(n_batch)])
+        else:
+            self.key, actions = _member_greedy_actions(
+                self.policy.qf_state, self.population.params, self.population.cumulated_losses, self.key, observation
+            )
+            actions = np.asarray(actions)
+        if not vectorized:
+            actions = actions.squeeze(axis=0)
+        return actions, state
+
+    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "EauDeDQN",
+              reset_num_timesteps: bool = True, progress_bar: bool = False):
+        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+
+
+@jax.jit
+def _member_greedy_actions(qf_state, stacked_params, cumulated_losses, key, observations):
+    """Greedy actions of member b ~ P(b) proportional to 1 / (L_b + 1e-6); returns (new key, actions)."""
+    key, member_key = jax.random.split(key)
+    member = jax.random.choice(member_key, cumulated_losses.shape[0], p=acting_probabilities(cumulated_losses))
+    params = jax.tree_util.tree_map(lambda leaf: leaf[member], stacked_params)
+    return key, jnp.argmax(qf_state.apply_fn(params, observations), axis=1).reshape(-1)
+
+
+class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
+    """PolyPruneDQN: DQN with the Q-network magnitude-pruned on a polynomial schedule (Ceron et al. 2024).
+
+    With the default ``prune_period=None`` the network is pruned right after every target update, so
+    the online network is a pruned copy of the target: this is the paper's DistillQN (PolyPruneQN with
+    its pruning period synchronised with the target updates). An integer ``prune_period`` prunes every
+    that many gradient steps instead. s(t) = s_F (1 - (1 - (t - t_start) / (t_end - t_start))^n),
+    t in environment steps, t_start and t_end as fractions of the ``total_timesteps`` of ``learn``.
+
+    :param final_sparsity: s_F in [0, 1). :param prune_start: t_start / L in [0, 1].
+    :param prune_end: t_end / L in [0, 1], > prune_start. :param prune_exponent: n (> 0).
+    :param prune_period: gradient steps between pruning steps, or None (at every target update).
+    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
+    """
+
+    def __init__(
+        self,
+        policy,
+        env,
+        final_sparsity: float = 0.95,
+        prune_start: float = 0.2,
+        prune_end: float = 0.8,
+        prune_exponent: float = 3.0,
+        prune_period: int | None = None,
+        prune_scope: str = "layerwise",
+        **dqn_kwargs: Any,
+    ) -> None:
+        self._init_polyprune_args(final_sparsity, prune_start, prune_end, prune_exponent, prune_scope)
+        self.prune_period = None if prune_period is None else check_period("prune_period", prune_period)
+        super().__init__(policy, env, **dqn_kwargs)
+
+    @property
+    def _event_period(self) -> int | None:
+        return self.prune_period
+
+    def _on_step(self) -> None:
+        """DistillQN: after SBX copies the online network into the target, prune the online network."""
+        target_update = self._is_target_update_step()
+        super()._on_step()
+        if target_update and self.prune_period is None:
+            self._fire_event()
+
+    def _on_event(self) -> None:
+        self._run_scheduled_pruning()
+
+    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "PolyPruneDQN",
+              reset_num_timesteps: bool = True, progress_bar: bool = False):
+        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)

@@ -1,0 +1,192 @@
+"""EauDeDQN and PolyPruneDQN on CartPole (MlpPolicy) and Pong (CnnPolicy), small networks, few steps."""
+
+import gymnasium as gym
+import jax
+import numpy as np
+import pytest
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import configure
+
+from helpers import masked_weights_are_zero, quiet_logger, read_csv_columns, trees_equal
+from sbx_eaudeqn import HEAD_SIZES, EauDeDQN, PolyPruneDQN
+from sbx_eaudeqn.pruning import weight_sparsity
+
+SMALL = dict(
+    policy_kwargs=dict(net_arch=[16]), learning_starts=50, batch_size=16, buffer_size=2000,
+    target_update_interval=20, train_freq=1, exploration_fraction=0.2,
+)
+
+
+def eaude(env="CartPole-v1", **kwargs):
+    return EauDeDQN("MlpPolicy", env, **(SMALL | dict(population_size=3, seed=0) | kwargs))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("eaudedqn_logs")
+    model = eaude()
+    model.set_logger(configure(str(log_dir), ["csv"]))
+    model.learn(600, log_interval=1)
+    return model, log_dir
+
+
+def test_masks_are_respected_and_sparsity_is_discovered(trained):
+    model, _ = trained
+    assert masked_weights_are_zero(model.population)
+    assert max(model.population_sparsities) > 0.0
+    leader = model.population.member(0)[0]
+    assert model.sparsity == pytest.approx(float(weight_sparsity(leader)))
+    assert trees_equal(model.policy.qf_state.params, leader)
+
+
+def test_target_is_a_hard_copy_of_the_leader_at_selection():
+    model = eaude(target_update_interval=25)
+    model.learn(100)  # step 100 is a target update: select, copy the new leader; then one gradient step
+    leader, _, leader_masks = model.population.member(0)
+    target = model.policy.qf_state.target_params
+    for target_leaf, leader_leaf, mask in zip(*map(jax.tree_util.tree_leaves, (target, leader, leader_masks))):
+        assert np.all(np.asarray(target_leaf)[~np.asarray(mask)] == 0), "the target lacks the leader's mask"
+        np.testing.assert_allclose(target_leaf, leader_leaf, atol=5e-3)  # one Adam step apart
+    assert float(weight_sparsity(target)) == pytest.approx(model.sparsity)
+
+
+def test_no_selection_without_gradient_steps():
+    model = eaude(learning_starts=1000)
+    model.learn(200)  # 10 target updates, no gradient step
+    assert model._event_logs.get("train/leader") is None
+    assert model.population_sparsities == [0.0, 0.0, 0.0]
+
+
+def test_logger_keys(trained):
+    _, log_dir = trained
+    last = read_csv_columns(log_dir / "progress.csv")[-1]
+    for key in ("train/sparsity", "train/leader", "train/population_sparsity", "train/critic_loss",
+                "rollout/exploration_rate", "train/cumulated_loss_0", "train/cumulated_loss_2"):
+        assert last.get(key, "") != "", key
+
+
+def test_acting_samples_members_and_deterministic_uses_the_leader(trained):
+    model, _ = trained
+    model.exploration_rate = 0.0
+    obs = np.random.default_rng(0).normal(size=(256, 4)).astype(np.float32)
+    leader_actions, _ = model.predict(obs, deterministic=True)
+    greedy = np.asarray(model.policy.qf_state.apply_fn(model.population.member(0)[0], obs).argmax(axis=1))
+    np.testing.assert_array_equal(leader_actions, greedy)
+    # Make member 1 the only one with a finite loss: stochastic acting must then use member 1.
+    model.population = model.population.replace(cumulated_losses=np.array([np.nan, 1.0, np.nan], np.float32))
+    member_actions, _ = model.predict(obs, deterministic=False)
+    member_greedy = np.asarray(model.policy.qf_state.apply_fn(model.population.member(1)[0], obs).argmax(axis=1))
+    np.testing.assert_array_equal(member_actions, member_greedy)
+    single, _ = model.predict(obs[0], deterministic=True)
+    assert single.shape == () and int(single) == greedy[0]
+
+
+def test_save_load_resume_identical_state(trained, tmp_path):
+    model, _ = trained
+    model.save(tmp_path / "model")
+    model.save_replay_buffer(tmp_path / "buffer")
+    loaded = EauDeDQN.load(tmp_path / "model", env=gym.make("CartPole-v1"))
+    loaded.load_replay_buffer(tmp_path / "buffer")
+    assert trees_equal(loaded.population, model.population)
+    assert trees_equal(loaded.key, model.key)
+    assert trees_equal(loaded.policy.qf_state.target_params, model.policy.qf_state.target_params)
+    for learner in (model, loaded):
+        learner.set_logger(quiet_logger())
+        np.random.seed(7)
+        learner.train(batch_size=16, gradient_steps=5)
+    assert trees_equal(loaded.population, model.population)
+    loaded.learn(100, reset_num_timesteps=False)
+    assert loaded.num_timesteps == model.num_timesteps + 100
+
+
+def test_target_update_interval_survives_load_with_several_envs(tmp_path):
+    env = make_vec_env("CartPole-v1", n_envs=2, seed=0)
+    model = eaude(env, target_update_interval=40)
+    assert model.target_update_interval == 20  # SBX counts calls of env.step on 2 envs
+    model.save(tmp_path / "model")
+    once = EauDeDQN.load(tmp_path / "model", env=env)
+    once.save(tmp_path / "again")
+    twice = EauDeDQN.load(tmp_path / "again", env=env)
+    assert once.target_update_interval == twice.target_update_interval == 20
+
+
+def test_loading_with_another_population_size_is_an_error(trained, tmp_path):
+    model, _ = trained
+    model.save(tmp_path / "model")
+    with pytest.raises(ValueError, match="population_size=5 was requested"):
+        EauDeDQN.load(tmp_path / "model", population_size=5)
+
+
+def test_nan_member_loses_selection_and_training_goes_on():
+    model = eaude(population_size=4, tournament_size=2)
+    model.learn(100)
+    model.population = model.population.replace(
+        params=jax.tree_util.tree_map(lambda leaf: leaf.at[3].set(np.nan), model.population.params)
+    )
+    model.learn(100, reset_num_timesteps=False)
+    for leaf in jax.tree_util.tree_leaves((model.population.params, model.policy.qf_state.target_params)):
+        assert np.all(np.isfinite(np.asarray(leaf))), "the NaN member was selected or spread"
+
+
+def test_polyprune_is_distillqn_by_default():
+    model = PolyPruneDQN("MlpPolicy", "CartPole-v1", final_sparsity=0.95, seed=0, **SMALL)
+    sparsities = []
+    model.learn(400, callback=lambda _l, _g: sparsities.append(model.sparsity) or True)
+    # Pruned only at target updates (every 20 steps): the sparsity changes on those steps alone.
+    changes = [step + 1 for step, (a, b) in enumerate(zip(sparsities, sparsities[1:])) if b != a]
+    assert changes and all(step % 20 == 0 for step in changes)
+    assert all(b >= a for a, b in zip(sparsities, sparsities[1:]))
+    assert model.sparsity == pytest.approx(0.95, abs=0.01)
+    assert masked_weights_are_zero(model.population)
+
+
+def test_polyprune_with_a_period_in_gradient_steps():
+    model = PolyPruneDQN("MlpPolicy", "CartPole-v1", final_sparsity=0.5, prune_period=7, seed=0, **SMALL)
+    model.learn(300)
+    assert model.sparsity == pytest.approx(0.5, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, match",
+    [
+        (EauDeDQN, dict(population_size=0), "population_size must be an integer >= 1"),
+        (EauDeDQN, dict(tournament_size=9), "tournament_size must be in \\[1, population_size=5\\]"),
+        (EauDeDQN, dict(sparsity_scale=-2.0), "sparsity_scale must be > 0"),
+        (EauDeDQN, dict(max_prune_fraction=2.0), "max_prune_fraction must be in \\(0, 1\\]"),
+        (EauDeDQN, dict(prune_scope="l1"), "prune_scope must be one of"),
+        (PolyPruneDQN, dict(final_sparsity=1.0), "final_sparsity must be in \\[0, 1\\)"),
+        (PolyPruneDQN, dict(prune_start=0.9, prune_end=0.1), "prune_start must be < prune_end"),
+        (PolyPruneDQN, dict(prune_period=0), "prune_period must be an integer >= 1"),
+    ],
+)
+def test_bad_input(cls, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cls("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+@pytest.mark.parametrize("cls", [EauDeDQN, PolyPruneDQN])
+def test_continuous_actions_are_rejected(cls):
+    with pytest.raises(ValueError, match="supports only Discrete action spaces"):
+        cls("MlpPolicy", "Pendulum-v1")
+
+
+def test_head_sizes_are_the_documented_ones():
+    assert HEAD_SIZES == {"small": 32, "medium": 512, "large": 2048}
+
+
+def test_tiny_atari_run_prunes_the_cnn_and_keeps_frames_uint8():
+    from sbx_eaudeqn.atari import make_atari
+
+    env = make_atari("ALE/Pong-v5", n_envs=1, seed=0)
+    model = EauDeDQN(
+        "CnnPolicy", env, population_size=2, policy_kwargs=dict(net_arch=[HEAD_SIZES["small"]]),
+        buffer_size=500, learning_starts=100, batch_size=8, train_freq=4, target_update_interval=50, seed=0,
+    )
+    model.learn(300)
+    assert model.replay_buffer.observations.dtype == np.uint8
+    assert masked_weights_are_zero(model.population)
+    # Conv kernels are pruned along with the dense ones.
+    conv_kernel = model.population.params["params"]["NatureCNN_0"]["Conv_0"]["kernel"]
+    assert float((np.asarray(conv_kernel) == 0).mean()) > 0
+    action, _ = model.predict(env.reset(), deterministic=True)
+    assert action.shape == (1,)
