@@ -19,12 +19,17 @@ from sbx import DQN
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
 from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, host_floats
-from sbx_eaudeqn.population import PopulationState, acting_probabilities, check_period, init_population
+from sbx_eaudeqn.population import PopulationState, acting_probabilities, check_period, init_population, map_members
 from sbx_eaudeqn.pruning import apply_masks
 
 # Head widths (units of the first linear layer after the Nature CNN torso) used to compare network
 # sizes; the paper varies only this layer. Pass one as policy_kwargs=dict(net_arch=[HEAD_SIZES["large"]]).
 HEAD_SIZES = {"small": 32, "medium": 512, "large": 2048}
+
+
+def _has_conv(params: Any) -> bool:
+    """True when a parameter tree holds a convolution kernel (4 dimensions for 2-D convolutions)."""
+    return any(leaf.ndim >= 4 for leaf in jax.tree_util.tree_leaves(params))
 
 
 class _PopulationQDQN(PopulationMixin, DQN):
@@ -72,11 +77,12 @@ class _PopulationQDQN(PopulationMixin, DQN):
             discounts,
         )
         values = {}
+        unrolled = self.unrolled_training
 
         def run_chunk(start: int, n_steps: int) -> None:
             chunk = jax.tree_util.tree_map(lambda x: x[start * batch_size : (start + n_steps) * batch_size], data)
             self.population, self.policy.qf_state, values["losses"] = self._train_population(
-                n_steps, chunk, self.population, self.policy.qf_state
+                n_steps, chunk, self.population, self.policy.qf_state, unrolled=unrolled
             )
 
         self._run_in_chunks(gradient_steps, run_chunk)
@@ -86,14 +92,24 @@ class _PopulationQDQN(PopulationMixin, DQN):
         self.logger.record("train/qf_mean_value", qf_mean_value)
         self._record_event_logs()
 
+    @property
+    def unrolled_training(self) -> bool:
+        """True when gradient steps and members run unrolled instead of in ``lax.scan`` and ``vmap``.
+
+        That is the case for convolutional networks on CPU: XLA's CPU convolutions lose their fast
+        path inside a rolled loop (a Nature-CNN step at batch 32 took 240 ms inside a length-1
+        ``lax.scan`` against 27 ms jitted on its own, here) and when vmapped over members (see
+        :func:`~sbx_eaudeqn.population.map_members`). MLPs, and any network on GPU, keep scan and vmap.
+        """
+        return _has_conv(self.policy.qf_state.params) and jax.default_backend() == "cpu"
+
     @classmethod
-    @partial(jax.jit, static_argnames=["cls", "gradient_steps"])
-    def _train_population(cls, gradient_steps, data, population, qf_state):
+    @partial(jax.jit, static_argnames=["cls", "gradient_steps", "unrolled"])
+    def _train_population(cls, gradient_steps, data, population, qf_state, unrolled=False):
         """``gradient_steps`` DQN updates of every member; returns the leader's last loss and mean Q."""
         batch_size = data.observations.shape[0] // gradient_steps
 
-        def one_update(carry, i):
-            population, _ = carry
+        def one_update(population, i):
             batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
 
             def member_update(params, opt_state, masks):
@@ -105,16 +121,20 @@ class _PopulationQDQN(PopulationMixin, DQN):
                 # Masks re-applied after the optimizer step: pruned weights stay exactly zero.
                 return apply_masks(member.params, masks), member.opt_state, loss, q_mean
 
-            params, opt_state, losses, q_means = jax.vmap(member_update)(
-                population.params, population.opt_state, population.masks
+            params, opt_state, losses, q_means = map_members(
+                member_update, population.params, population.opt_state, population.masks, unrolled=unrolled
             )
             population = population.replace(
                 params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
             )
-            return (population, (losses[0], q_means[0])), None
+            return population, (losses[0], q_means[0])
 
-        zero = jnp.array(0.0)
-        (population, info), _ = jax.lax.scan(one_update, (population, (zero, zero)), jnp.arange(gradient_steps))
+        if unrolled:
+            for i in range(gradient_steps):
+                population, info = one_update(population, i)
+        else:
+            population, infos = jax.lax.scan(one_update, population, jnp.arange(gradient_steps))
+            info = jax.tree_util.tree_map(lambda x: x[-1], infos)
         qf_state = qf_state.replace(params=jax.tree_util.tree_map(lambda leaf: leaf[0], population.params))
         return population, qf_state, info
 

@@ -106,6 +106,20 @@ def init_population(stacked_params: Any, tx: optax.GradientTransformation) -> Po
     )
 
 
+def map_members(fn: Any, *stacked: Any, unrolled: bool = False) -> Any:
+    """Apply ``fn`` to each member of stacked trees and stack the results.
+
+    ``unrolled=False`` uses ``jax.vmap``. ``unrolled=True`` traces one call per member instead: on CPU,
+    XLA turns a vmapped convolution into a grouped one that runs about 1.5x slower than K separate
+    convolutions (measured with the Nature CNN at batch 32, K = 5), so CNN populations use it there.
+    """
+    if not unrolled:
+        return jax.vmap(fn)(*stacked)
+    size = jax.tree_util.tree_leaves(stacked[0])[0].shape[0]
+    outputs = [fn(*(_take(tree, k) for tree in stacked)) for k in range(size)]
+    return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *outputs)
+
+
 def finite_losses(cumulated_losses: jax.Array) -> jax.Array:
     """L_k with every NaN or inf replaced by +inf, so that such a member never wins."""
     return jnp.where(jnp.isfinite(cumulated_losses), cumulated_losses, jnp.inf)

@@ -190,3 +190,13 @@ def test_tiny_atari_run_prunes_the_cnn_and_keeps_frames_uint8():
     assert float((np.asarray(conv_kernel) == 0).mean()) > 0
     action, _ = model.predict(env.reset(), deterministic=True)
     assert action.shape == (1,)
+
+
+def test_cnn_policies_train_unrolled_on_cpu_and_mlps_in_scan(trained):
+    from sbx_eaudeqn.atari import make_atari
+
+    mlp_model, _ = trained
+    assert jax.default_backend() == "cpu"
+    assert not mlp_model.unrolled_training
+    cnn_model = PolyPruneDQN("CnnPolicy", make_atari("ALE/Pong-v5"), buffer_size=100, policy_kwargs=dict(net_arch=[32]))
+    assert cnn_model.unrolled_training
