@@ -3,26 +3,35 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed
+DEPS := $(VENV)/.deps-installed
+PACKAGE := $(VENV)/.package-installed
+SOURCES := $(wildcard sbx_eaudeqn/*.py) $(wildcard hyperparams/*.yml) sbx_eaudeqn_zoo_hook.py sbx_eaudeqn_zoo.pth setup.py
 
 .PHONY: setup demo test clean
 
-$(STAMP): pyproject.toml
+# Dependencies: the CPU build of PyTorch first (stable-baselines3 would otherwise pull a multi-GB
+# CUDA build), then this package with every extra.
+$(DEPS): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	# The CPU build of PyTorch first: stable-baselines3 would otherwise pull a multi-GB CUDA build.
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[test,atari]"
-	touch $(STAMP)
+	$(PIP) install --quiet ".[test,atari,zoo]"
+	touch $(DEPS)
 
-setup: $(STAMP)
+# The package itself, reinstalled when a source changes. Not editable: the RL Zoo start-up hook
+# (a .pth file) is only installed by a regular install.
+$(PACKAGE): $(DEPS) $(SOURCES)
+	$(PIP) install --quiet --no-deps --force-reinstall .
+	touch $(PACKAGE)
+
+setup: $(PACKAGE)
 
 # Train EauDeSAC on Pendulum-v1 for a few minutes, print return and discovered sparsity, save a PNG.
-demo: $(STAMP)
+demo: $(PACKAGE)
 	$(PY) -m sbx_eaudeqn.demo
 
-test: $(STAMP)
+test: $(PACKAGE)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 clean:
-	rm -rf $(VENV) demo_output
+	rm -rf $(VENV) build demo_output

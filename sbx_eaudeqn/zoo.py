@@ -1,0 +1,163 @@
+"""RL Zoo 3 integration: algorithm registration, Optuna samplers and the bundled hyperparameters.
+
+``rl_zoo3 train --algo eaudesac ...`` works once the package is installed, through the start-up hook
+``sbx_eaudeqn_zoo_hook`` (see its docstring). ``sbx-eaudeqn-zoo train --algo eaudesac ...`` is the
+explicit route SBX documents: register, then run the zoo's command line.
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+import sys
+from typing import Any
+
+from sbx_eaudeqn.dqn import EauDeDQN, PolyPruneDQN
+from sbx_eaudeqn.sac import EauDeSAC, PolyPruneSAC
+
+ZOO_ALGOS = {"eaudedqn": EauDeDQN, "eaudesac": EauDeSAC, "polyprunedqn": PolyPruneDQN, "polyprunesac": PolyPruneSAC}
+
+
+def hyperparams_path(algo: str) -> pathlib.Path:
+    """The bundled ``hyperparams/<algo>.yml`` (installed in the package, or at the top of a checkout)."""
+    for folder in (pathlib.Path(__file__).parent / "hyperparams", pathlib.Path(__file__).parent.parent / "hyperparams"):
+        if (folder / f"{algo}.yml").is_file():
+            return folder / f"{algo}.yml"
+    raise FileNotFoundError(f"no bundled hyperparameter file for {algo!r}")
+
+
+def sample_eaude(trial: Any, base: dict[str, Any]) -> dict[str, Any]:
+    """Add the EauDe parameters to hyperparameters sampled by the zoo's SAC or DQN sampler."""
+    return base | {
+        "population_size": trial.suggest_int("population_size", 2, 8),
+        "sparsity_scale": trial.suggest_float("sparsity_scale", 0.5, 4.0, log=True),
+        "max_prune_fraction": trial.suggest_float("max_prune_fraction", 0.05, 0.5, log=True),
+    }
+
+
+def sample_polyprune(trial: Any, base: dict[str, Any]) -> dict[str, Any]:
+    """Add the polynomial schedule's parameters to hyperparameters sampled by the zoo's SAC or DQN sampler."""
+    prune_start = trial.suggest_float("prune_start", 0.0, 0.5)
+    return base | {
+        "final_sparsity": trial.suggest_float("final_sparsity", 0.5, 0.99),
+        "prune_start": prune_start,
+        "prune_end": trial.suggest_float("prune_end", prune_start + 0.1, 1.0),
+    }
+
+
+def _sampler(base_sampler, extend):
+    def sample(trial, n_actions, n_envs, additional_args):
+        return extend(trial, base_sampler(trial, n_actions, n_envs, additional_args))
+
+    return sample
+
+
+def _convert_with(base_converter, names: tuple[str, ...]):
+    """Converter for stored Optuna parameters: the zoo's own, with our parameters passed through."""
+
+    def convert(params: dict[str, Any]) -> dict[str, Any]:
+        ours = {name: params[name] for name in names if name in params}
+        return base_converter({k: v for k, v in params.items() if k not in ours}) | ours
+
+    return convert
+
+
+def _default_config(init):
+    """Wrap ``ExperimentManager.__init__`` so that our algorithms read our bundled YAML by default."""
+
+    @functools.wraps(init)
+    def wrapped(self, args, algo, *rest, **kwargs):
+        if algo in ZOO_ALGOS and kwargs.get("config") is None:
+            kwargs["config"] = str(hyperparams_path(algo))
+        init(self, args, algo, *rest, **kwargs)
+
+    wrapped._sbx_eaudeqn = True
+    return wrapped
+
+
+def _keep_saved_population(load_pretrained):
+    """Wrap ``ExperimentManager._load_pretrained_agent`` (``-i``) so that the saved population wins.
+
+    The zoo passes every hyperparameter of the YAML file to ``load``; a ``population_size`` that only
+    comes from the file would clash with the saved model's. One given with ``--hyperparams`` is kept,
+    so that a real mismatch still gets the algorithm's clear error.
+    """
+
+    @functools.wraps(load_pretrained)
+    def wrapped(self, hyperparams, env):
+        if self.algo in ZOO_ALGOS and "population_size" not in (self.custom_hyperparams or {}):
+            hyperparams = {key: value for key, value in hyperparams.items() if key != "population_size"}
+        return load_pretrained(self, hyperparams, env)
+
+    wrapped._sbx_eaudeqn = True
+    return wrapped
+
+
+def _loader_without_buffer(cls):
+    """``cls`` whose ``load`` defaults to ``buffer_size=1``, as ``rl_zoo3 enjoy`` does for SB3's off-policy algorithms."""
+
+    def load(_, path, **kwargs):
+        return cls.load(path, **({"buffer_size": 1} | kwargs))
+
+    return type(cls.__name__, (cls,), {"load": classmethod(load)})
+
+
+def _enjoy_off_policy(enjoy):
+    """Wrap ``rl_zoo3.enjoy.enjoy`` so that it loads our (off-policy) agents with a 1-transition buffer.
+
+    ``enjoy`` keeps its list of off-policy algorithms in a local variable, so it cannot be extended.
+    """
+
+    @functools.wraps(enjoy)
+    def wrapped():
+        import rl_zoo3
+
+        saved = {name: rl_zoo3.ALGOS[name] for name in ZOO_ALGOS}
+        rl_zoo3.ALGOS.update({name: _loader_without_buffer(cls) for name, cls in ZOO_ALGOS.items()})
+        try:
+            return enjoy()
+        finally:
+            rl_zoo3.ALGOS.update(saved)
+
+    wrapped._sbx_eaudeqn = True
+    return wrapped
+
+
+def register() -> None:
+    """Register the four algorithms, their samplers, converters and default YAML with RL Zoo 3 (idempotent)."""
+    import rl_zoo3
+    import rl_zoo3.enjoy
+    import rl_zoo3.exp_manager
+    import rl_zoo3.hyperparams_opt as opt
+
+    rl_zoo3.ALGOS.update(ZOO_ALGOS)  # the dict that rl_zoo3.utils, train, exp_manager and enjoy share
+    eaude_names = ("population_size", "sparsity_scale", "max_prune_fraction")
+    polyprune_names = ("final_sparsity", "prune_start", "prune_end")
+    for name, base, extend, names in (
+        ("eaudesac", "sac", sample_eaude, eaude_names),
+        ("eaudedqn", "dqn", sample_eaude, eaude_names),
+        ("polyprunesac", "sac", sample_polyprune, polyprune_names),
+        ("polyprunedqn", "dqn", sample_polyprune, polyprune_names),
+    ):
+        opt.HYPERPARAMS_SAMPLER[name] = _sampler(opt.HYPERPARAMS_SAMPLER[base], extend)
+        opt.HYPERPARAMS_CONVERTER[name] = _convert_with(opt.HYPERPARAMS_CONVERTER[base], names)
+    manager = rl_zoo3.exp_manager.ExperimentManager
+    if not getattr(manager.__init__, "_sbx_eaudeqn", False):
+        manager.__init__ = _default_config(manager.__init__)
+    if not getattr(manager._load_pretrained_agent, "_sbx_eaudeqn", False):
+        manager._load_pretrained_agent = _keep_saved_population(manager._load_pretrained_agent)
+    if not getattr(rl_zoo3.enjoy.enjoy, "_sbx_eaudeqn", False):
+        rl_zoo3.enjoy.enjoy = _enjoy_off_policy(rl_zoo3.enjoy.enjoy)
+
+
+def main() -> None:
+    """``sbx-eaudeqn-zoo <train|enjoy|plot_train|...> ...``: register, then run RL Zoo's command line."""
+    register()
+    import rl_zoo3.cli
+
+    rl_zoo3.cli.enjoy = rl_zoo3.enjoy.enjoy  # cli may have bound the unwrapped function already
+    rl_zoo3.cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Packaging steps that pyproject.toml metadata cannot express; everything else is in pyproject.toml.
+
+* The RL Zoo start-up hook, ``sbx_eaudeqn_zoo.pth``, must sit at the top of site-packages.
+* The hyperparameter files live in ``hyperparams/`` at the top of the project and ship inside the
+  package as ``sbx_eaudeqn/hyperparams/``, where ``sbx_eaudeqn.zoo`` finds them.
+"""
+
+import pathlib
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+PTH_FILE = "sbx_eaudeqn_zoo.pth"
+HYPERPARAMS = sorted(pathlib.Path("hyperparams").glob("*.yml"))
+
+
+class BuildPyWithZooFiles(build_py):
+    """build_py that also places the start-up hook and the hyperparameter files."""
+
+    def _extra_files(self) -> list[tuple[pathlib.Path, pathlib.Path]]:
+        build = pathlib.Path(self.build_lib)
+        files = [(pathlib.Path(PTH_FILE), build / PTH_FILE)]
+        return files + [(path, build / "sbx_eaudeqn" / "hyperparams" / path.name) for path in HYPERPARAMS]
+
+    def run(self) -> None:
+        super().run()
+        for source, target in self._extra_files():
+            self.mkpath(str(target.parent))
+            self.copy_file(str(source), str(target), preserve_mode=False)
+
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        return [*super().get_outputs(include_bytecode), *(str(target) for _, target in self._extra_files())]
+
+
+setup(cmdclass={"build_py": BuildPyWithZooFiles})

@@ -1,0 +1,125 @@
+"""RL Zoo 3: the literal rl_zoo3 commands, run in subprocesses with tiny budgets on the installed package."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+pytest.importorskip("rl_zoo3")
+
+BIN = pathlib.Path(sys.executable).parent
+TESTS = pathlib.Path(__file__).parent
+
+
+def run(command: list[str], cwd: pathlib.Path, **env: str) -> str:
+    environment = os.environ | {"JAX_PLATFORMS": "cpu"} | env
+    result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{output[-4000:]}"
+    return output
+
+
+def rl_zoo3(*args: str, cwd: pathlib.Path, **env: str) -> str:
+    return run([str(BIN / "rl_zoo3"), *args], cwd, **env)
+
+
+def load(path: pathlib.Path):
+    from sbx_eaudeqn.zoo import ZOO_ALGOS
+
+    algo = path.parts[-3]
+    return ZOO_ALGOS[algo].load(path)
+
+
+def test_train_enjoy_and_plot_halfcheetah(tmp_path):
+    rl_zoo3("train", "--algo", "eaudesac", "--env", "HalfCheetah-v5", "-n", "300", cwd=tmp_path)
+    model_path = tmp_path / "logs/eaudesac/HalfCheetah-v5_1/HalfCheetah-v5.zip"
+    assert model_path.is_file()
+    config = dict(yaml.load((model_path.parent / "HalfCheetah-v5/config.yml").read_text(), Loader=yaml.UnsafeLoader))
+    assert config["population_size"] == 5 and config["selection_period"] == 1000  # the bundled file
+
+    output = rl_zoo3("enjoy", "--algo", "eaudesac", "--env", "HalfCheetah-v5", "-f", "logs/", "-n", "1001",
+                     "--no-render", cwd=tmp_path)
+    assert "Episode Reward" in output
+
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    rl_zoo3("plot_train", "--algo", "eaudesac", "--env", "HalfCheetah-v5", "-f", "logs/", cwd=tmp_path,
+            MPLBACKEND="module://mpl_save_backend", FIGURE_DIR=str(figures), PYTHONPATH=str(TESTS))
+    assert list(figures.glob("*.png"))
+
+
+def test_hyperparams_overrides_then_continue_with_i(tmp_path):
+    rl_zoo3("train", "--algo", "eaudesac", "--env", "Pendulum-v1", "-n", "300", "--hyperparams",
+            "population_size:7", "sparsity_scale:2.0", "learning_starts:100", "selection_period:50", cwd=tmp_path)
+    first = tmp_path / "logs/eaudesac/Pendulum-v1_1"
+    config = dict(yaml.load((first / "Pendulum-v1/config.yml").read_text(), Loader=yaml.UnsafeLoader))
+    assert config["population_size"] == 7 and config["sparsity_scale"] == 2.0
+    saved = load(first / "Pendulum-v1.zip")
+    assert saved.population_size == 7 and max(saved.population_sparsities) > 0
+
+    rl_zoo3("train", "--algo", "eaudesac", "--env", "Pendulum-v1", "-n", "100", "-i",
+            "logs/eaudesac/Pendulum-v1_1/Pendulum-v1.zip", cwd=tmp_path)
+    continued = load(tmp_path / "logs/eaudesac/Pendulum-v1_2/Pendulum-v1.zip")
+    # The bundled file says K=5: K=7 can only come from the saved population. (Other values of the
+    # file, such as sparsity_scale, override the saved ones on -i, as the zoo does for every algorithm.)
+    assert continued.population.size == 7 and continued.population_size == 7
+    assert max(continued.population_sparsities) >= min(saved.population_sparsities)
+
+
+def test_optimize_eaudedqn_on_pong(tmp_path):
+    output = rl_zoo3(
+        "train", "--algo", "eaudedqn", "--env", "PongNoFrameskip-v4", "-optimize", "--n-trials", "2",
+        "-n", "130", "--n-startup-trials", "2", "--n-evaluations", "1", "--eval-episodes", "1",
+        "--sampler", "random", "--pruner", "none", "--seed", "3",
+        "--hyperparams", "buffer_size:300", "learning_starts:120",
+        "--env-kwargs", "max_num_frames_per_episode:800", cwd=tmp_path,
+    )
+    assert "population_size" in output and "sparsity_scale" in output  # our sampler ran
+    assert list((tmp_path / "logs/eaudedqn").glob("report_PongNoFrameskip-v4_2-trials-130-random-none*"))
+
+
+def test_console_script_and_polyprune_algorithms(tmp_path):
+    run([str(BIN / "sbx-eaudeqn-zoo"), "train", "--algo", "polyprunedqn", "--env", "CartPole-v1", "-n", "400",
+         "--hyperparams", "learning_starts:100"], tmp_path)
+    model = load(tmp_path / "logs/polyprunedqn/CartPole-v1_1/CartPole-v1.zip")
+    assert model.final_sparsity == 0.95
+    rl_zoo3("train", "--algo", "polyprunesac", "--env", "Pendulum-v1", "-n", "300", "--hyperparams",
+            "learning_starts:100", "prune_period:20", cwd=tmp_path)
+    assert (tmp_path / "logs/polyprunesac/Pendulum-v1_1/Pendulum-v1.zip").is_file()
+
+
+def test_startup_hook_costs_nothing_without_rl_zoo3(tmp_path):
+    output = run([sys.executable, "-c", (
+        "import sys, sbx_eaudeqn_zoo_hook as hook; hook.install(); hook.install();"
+        "finders = [f for f in sys.meta_path if type(f).__name__ == 'ZooRegistrationFinder'];"
+        "print(len(finders), 'jax' in sys.modules, 'sbx' in sys.modules, 'sbx_eaudeqn' in sys.modules)"
+    )], tmp_path)
+    assert output.split() == ["1", "False", "False", "False"]
+
+
+def test_registration_is_idempotent_and_complete():
+    import rl_zoo3
+    import rl_zoo3.exp_manager
+    import rl_zoo3.hyperparams_opt as opt
+
+    from sbx_eaudeqn.zoo import ZOO_ALGOS, register
+
+    register()
+    register()
+    for name, cls in ZOO_ALGOS.items():
+        assert rl_zoo3.ALGOS[name] is cls
+        assert name in opt.HYPERPARAMS_SAMPLER and name in opt.HYPERPARAMS_CONVERTER
+    init = rl_zoo3.exp_manager.ExperimentManager.__init__
+    assert getattr(init, "_sbx_eaudeqn", False) and not getattr(init.__wrapped__, "_sbx_eaudeqn", False)
+
+
+def test_enjoy_loads_with_a_one_transition_buffer(tmp_path):
+    from sbx_eaudeqn import EauDeDQN
+    from sbx_eaudeqn.zoo import _loader_without_buffer
+
+    EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, buffer_size=5000).save(tmp_path / "model")
+    model = _loader_without_buffer(EauDeDQN).load(tmp_path / "model")
+    assert isinstance(model, EauDeDQN) and model.replay_buffer.buffer_size == 1
