@@ -99,7 +99,6 @@ class PopulationMixin:
         self._on_event()
         self._steps_since_event = 0
         self._last_event_timestep = self.num_timesteps  # type: ignore[attr-defined]
-        self._update_event_logs()
 
     @property
     def _event_period(self) -> int | None:  # pragma: no cover - overridden
@@ -178,9 +177,9 @@ class EauDeMixin(PopulationMixin):
             prune_scope=self.prune_scope,
         )
         self._sync_leader_to_policy()
-        self._event_logs["train/leader"] = int(info["leader"])
         losses = host_floats(info["cumulated_losses"])
-        self._event_logs.update({f"train/cumulated_loss_{k}": loss for k, loss in enumerate(losses)})
+        self._update_event_logs({f"train/cumulated_loss_{k}": loss for k, loss in enumerate(losses)})
+        self._event_logs["train/leader"] = int(info["leader"])
 
 
 class PolyPruneMixin(PopulationMixin):
@@ -206,3 +205,4 @@ class PolyPruneMixin(PopulationMixin):
         self._pruned_to = target
         self.population = prune_population(self.population, np.float32(target), self.prune_scope)
         self._sync_leader_to_policy()
+        self._update_event_logs()
