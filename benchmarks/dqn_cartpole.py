@@ -10,13 +10,12 @@ resumes where it stopped. Prints a markdown table and writes it next to the JSON
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import pathlib
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from runs import results_table, run_missing  # noqa: E402
 
 # RL Zoo 3 (2.9.2) hyperparams/dqn.yml, CartPole-v1.
 ZOO_CARTPOLE = dict(
@@ -45,27 +44,8 @@ def run_one(algo: str, seed: int, timesteps: int, out_dir: str) -> dict:
     model.learn(timesteps)
     elapsed = time.time() - start
     mean_return, _ = evaluate_policy(model, Monitor(gym.make("CartPole-v1")), n_eval_episodes=20, deterministic=True)
-    result = dict(algo=algo, seed=seed, timesteps=timesteps, mean_return=float(mean_return),
-                  sparsity=float(getattr(model, "sparsity", 0.0)), seconds=elapsed)
-    path = pathlib.Path(out_dir) / f"{algo}_seed{seed}.json"
-    path.write_text(json.dumps(result, indent=1))
-    return result
-
-
-def table(results: list[dict]) -> str:
-    lines = ["| algorithm | final return (mean ± std over seeds) | per seed | sparsity | s per run |", "|---|---|---|---|---|"]
-    for algo in ALGOS:
-        rows = sorted((r for r in results if r["algo"] == algo), key=lambda r: r["seed"])
-        if not rows:
-            continue
-        returns = np.array([r["mean_return"] for r in rows])
-        sparsities = np.array([r["sparsity"] for r in rows])
-        lines.append(
-            f"| {algo} | {returns.mean():.1f} ± {returns.std():.1f} | {', '.join(f'{x:.0f}' for x in returns)} "
-            f"| {sparsities.mean():.3f} ({', '.join(f'{s:.2f}' for s in sparsities)}) "
-            f"| {np.mean([r['seconds'] for r in rows]):.0f} |"
-        )
-    return "\n".join(lines)
+    return dict(algo=algo, seed=seed, timesteps=timesteps, mean_return=float(mean_return),
+                sparsity=float(getattr(model, "sparsity", 0.0)), seconds=elapsed)
 
 
 def main() -> None:
@@ -77,13 +57,8 @@ def main() -> None:
     parser.add_argument("--out", default="docs/results/dqn_cartpole")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    todo = [(a, s) for a in args.algos for s in range(args.seeds) if not (out / f"{a}_seed{s}.json").exists()]
-    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for result in pool.map(run_one, *zip(*todo), [args.timesteps] * len(todo), [str(out)] * len(todo)) if todo else []:
-            print(json.dumps(result), flush=True)
-    results = [json.loads(p.read_text()) for p in sorted(out.glob("*_seed*.json"))]
-    text = table(results)
+    jobs = [(algo, seed, args.timesteps) for algo in args.algos for seed in range(args.seeds)]
+    text = results_table(run_missing(run_one, jobs, out, args.jobs), list(ALGOS))
     (out / "table.md").write_text(
         f"CartPole-v1, RL Zoo DQN hyperparameters, {args.timesteps} steps, greedy evaluation over 20 episodes.\n"
         f"Command: python benchmarks/dqn_cartpole.py --seeds {args.seeds} --timesteps {args.timesteps}\n\n{text}\n"

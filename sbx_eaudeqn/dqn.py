@@ -82,7 +82,7 @@ class _PopulationQDQN(PopulationMixin, DQN):
         def run_chunk(start: int, n_steps: int) -> None:
             chunk = jax.tree_util.tree_map(lambda x: x[start * batch_size : (start + n_steps) * batch_size], data)
             self.population, self.policy.qf_state, values["losses"] = self._train_population(
-                n_steps, chunk, self.population, self.policy.qf_state, unrolled=unrolled
+                n_steps, chunk, self.population, self.policy.qf_state, self._loss_coef, unrolled=unrolled
             )
 
         self._run_in_chunks(gradient_steps, run_chunk)
@@ -105,8 +105,11 @@ class _PopulationQDQN(PopulationMixin, DQN):
 
     @classmethod
     @partial(jax.jit, static_argnames=["cls", "gradient_steps", "unrolled"])
-    def _train_population(cls, gradient_steps, data, population, qf_state, unrolled=False):
-        """``gradient_steps`` DQN updates of every member; returns the leader's last loss and mean Q."""
+    def _train_population(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
+        """``gradient_steps`` updates of every member; returns the leader's last loss and mean Q.
+
+        ``loss_coef`` weighs the extra term of a subclass's loss (CQL's alpha); DQN has none.
+        """
         batch_size = data.observations.shape[0] // gradient_steps
 
         def one_update(population, i):
@@ -114,10 +117,7 @@ class _PopulationQDQN(PopulationMixin, DQN):
 
             def member_update(params, opt_state, masks):
                 member = qf_state.replace(params=params, opt_state=opt_state)
-                member, (loss, q_mean) = cls.update_qnetwork(
-                    member, batch.observations, batch.actions, batch.next_observations,
-                    batch.rewards, batch.dones, batch.discounts,
-                )
+                member, (loss, q_mean) = cls._update_member(member, batch, loss_coef)
                 # Masks re-applied after the optimizer step: pruned weights stay exactly zero.
                 return apply_masks(member.params, masks), member.opt_state, loss, q_mean
 
@@ -137,6 +137,16 @@ class _PopulationQDQN(PopulationMixin, DQN):
             info = jax.tree_util.tree_map(lambda x: x[-1], infos)
         qf_state = qf_state.replace(params=jax.tree_util.tree_map(lambda leaf: leaf[0], population.params))
         return population, qf_state, info
+
+    _loss_coef = 0.0
+
+    @classmethod
+    def _update_member(cls, member, batch, loss_coef):
+        """One gradient step of one member: SBX's DQN update, as it is (``loss_coef`` unused)."""
+        return cls.update_qnetwork(
+            member, batch.observations, batch.actions, batch.next_observations, batch.rewards, batch.dones,
+            batch.discounts,
+        )
 
     def _is_target_update_step(self) -> bool:
         """True when the coming ``_on_step`` call updates the target (SBX counts calls in ``_n_calls``)."""
