@@ -1,8 +1,34 @@
-"""sbx-eaudeqn: adaptive sparse training for SBX (Eau De Q-Network, Vincent et al., RLC 2025)."""
+"""sbx-eaudeqn: adaptive sparse training for SBX (Eau De Q-Network, Vincent et al., RLC 2025).
 
-from sbx_eaudeqn.cql import EauDeCQL, PolyPruneCQL
-from sbx_eaudeqn.dqn import HEAD_SIZES, EauDeDQN, PolyPruneDQN
-from sbx_eaudeqn.sac import EauDeSAC, PolyPruneSAC
+Names are imported on first use (PEP 562), so that ``sbx_eaudeqn.sparse_policy`` can be used with
+numpy alone and the RL Zoo start-up hook stays cheap.
+"""
 
-__all__ = ["HEAD_SIZES", "EauDeCQL", "EauDeDQN", "EauDeSAC", "PolyPruneCQL", "PolyPruneDQN", "PolyPruneSAC"]
+import importlib
+
+_NAMES = {
+    "EauDeSAC": "sbx_eaudeqn.sac",
+    "PolyPruneSAC": "sbx_eaudeqn.sac",
+    "EauDeDQN": "sbx_eaudeqn.dqn",
+    "PolyPruneDQN": "sbx_eaudeqn.dqn",
+    "HEAD_SIZES": "sbx_eaudeqn.dqn",
+    "EauDeCQL": "sbx_eaudeqn.cql",
+    "PolyPruneCQL": "sbx_eaudeqn.cql",
+    "export": "sbx_eaudeqn.exporting",
+    "SparsePolicy": "sbx_eaudeqn.sparse_policy",
+}
+
+__all__ = sorted(_NAMES)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name not in _NAMES:
+        raise AttributeError(f"module 'sbx_eaudeqn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_NAMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,148 @@
+"""Export the acting network of a trained agent in the compact sparse format of :mod:`sbx_eaudeqn.sparse_policy`.
+
+DQN family: the leader's Q-network (``MlpPolicy`` or ``CnnPolicy``). SAC family: the actor's
+deterministic path (mean, tanh, rescaling). The command line form
+(``python -m sbx_eaudeqn.exporting --algo eaudesac MODEL.zip OUT.npz``) does the same from a saved
+model, RL Zoo ones included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+from typing import Any
+
+import flax.linen as nn
+import numpy as np
+import scipy.sparse
+from gymnasium import spaces
+
+from sbx_eaudeqn.sparse_policy import FORMAT, VERSION
+
+
+def _space_meta(space: spaces.Space) -> dict[str, Any]:
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n)}
+    if isinstance(space, spaces.Box):
+        return {"type": "Box", "shape": list(space.shape), "dtype": str(space.dtype),
+                "low": np.asarray(space.low, dtype=np.float64).tolist(), "high": np.asarray(space.high, dtype=np.float64).tolist()}
+    raise ValueError(f"cannot export a policy for a {type(space).__name__} space")
+
+
+def _smallest_uint(values: np.ndarray) -> np.ndarray:
+    top = int(values.max()) if values.size else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.uint64)
+
+
+def _sparse_arrays(key: str, kernel_2d: np.ndarray, bias: np.ndarray) -> dict[str, np.ndarray]:
+    """CSR arrays of the transposed kernel (out x in), so that inference computes ``W @ x``."""
+    matrix = scipy.sparse.csr_matrix(np.asarray(kernel_2d, dtype=np.float32).T)
+    return {
+        f"{key}.data": matrix.data.astype(np.float32),
+        f"{key}.indices": _smallest_uint(matrix.indices),
+        f"{key}.indptr": _smallest_uint(matrix.indptr),
+        f"{key}.shape": np.asarray(matrix.shape, dtype=np.int64),
+        f"{key}.bias": np.asarray(bias, dtype=np.float32),
+    }
+
+
+def _check_relu(policy: Any) -> None:
+    activation = getattr(policy, "activation_fn", nn.relu)
+    # Compared by name: a loaded model holds an unpickled copy of jax.nn.relu, not the same object.
+    if activation is not nn.relu and getattr(activation, "__name__", None) != "relu":
+        raise ValueError(f"export supports ReLU networks only, got activation_fn={activation}")
+
+
+def _dqn_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarray]]]:
+    params = model.policy.qf_state.params["params"]  # the leader's
+    layers, weights = [], []
+    if "NatureCNN_0" in params:
+        cnn = params["NatureCNN_0"]
+        layers.append({"type": "image"})
+        for index, (size, stride) in enumerate(((8, 4), (4, 2), (3, 1))):
+            conv = cnn[f"Conv_{index}"]
+            kernel = np.asarray(conv["kernel"])
+            layers.append({"type": "conv", "kernel_size": [size, size], "stride": stride, "activation": "relu"})
+            weights.append((kernel.reshape(-1, kernel.shape[-1]), np.asarray(conv["bias"])))
+        layers += [{"type": "flatten"}, {"type": "dense", "activation": "relu"}, {"type": "dense", "activation": None}]
+        weights += [(np.asarray(cnn["Dense_0"]["kernel"]), np.asarray(cnn["Dense_0"]["bias"]))]
+        weights += [(np.asarray(params["Dense_0"]["kernel"]), np.asarray(params["Dense_0"]["bias"]))]
+        return layers, weights
+    names = sorted(params, key=lambda name: int(name.split("_")[1]))
+    layers.append({"type": "flatten"})
+    for position, name in enumerate(names):
+        last = position == len(names) - 1
+        layers.append({"type": "dense", "activation": None if last else "relu"})
+        weights.append((np.asarray(params[name]["kernel"]), np.asarray(params[name]["bias"])))
+    return layers, weights
+
+
+def _sac_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarray]]]:
+    params = model.policy.actor_state.params["params"]
+    n_hidden = len(params) - 2  # hidden layers, then the mean and the log-std heads
+    layers, weights = [{"type": "flatten"}], []
+    for index in range(n_hidden + 1):
+        dense = params[f"Dense_{index}"]
+        layers.append({"type": "dense", "activation": "relu" if index < n_hidden else None})
+        weights.append((np.asarray(dense["kernel"]), np.asarray(dense["bias"])))
+    return layers, weights
+
+
+def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
+    """Write the acting network of ``model`` (any SBX DQN or SAC, sparse or not) to ``path`` (.npz).
+
+    :return: the path written. Load it with ``SparsePolicy.load`` (numpy and scipy only).
+    """
+    from sbx import DQN, SAC
+
+    _check_relu(model.policy)
+    if isinstance(model, DQN):
+        kind, (layers, weights) = "dqn", _dqn_layers(model)
+    elif isinstance(model, SAC):
+        kind, (layers, weights) = "sac", _sac_layers(model)
+    else:
+        raise ValueError(f"export supports SBX DQN and SAC models (and ours), got {type(model).__name__}")
+    meta = {
+        "format": FORMAT, "version": VERSION, "kind": kind, "algorithm": type(model).__name__,
+        "observation_space": _space_meta(model.observation_space), "action_space": _space_meta(model.action_space),
+        "layers": layers,
+    }
+    arrays = {"meta": np.asarray(json.dumps(meta))}
+    weighted = [index for index, layer in enumerate(layers) if layer["type"] in ("dense", "conv")]
+    for index, (kernel, bias) in zip(weighted, weights):
+        arrays.update(_sparse_arrays(str(index), kernel, bias))
+    path = pathlib.Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(".npz")
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+ALGORITHMS = {
+    "eaudedqn": ("sbx_eaudeqn", "EauDeDQN"), "polyprunedqn": ("sbx_eaudeqn", "PolyPruneDQN"),
+    "eaudecql": ("sbx_eaudeqn", "EauDeCQL"), "polyprunecql": ("sbx_eaudeqn", "PolyPruneCQL"),
+    "eaudesac": ("sbx_eaudeqn", "EauDeSAC"), "polyprunesac": ("sbx_eaudeqn", "PolyPruneSAC"),
+    "dqn": ("sbx", "DQN"), "sac": ("sbx", "SAC"),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import importlib
+
+    parser = argparse.ArgumentParser(description="Export a saved SBX/sbx-eaudeqn model as a sparse numpy policy.")
+    parser.add_argument("--algo", required=True, choices=sorted(ALGORITHMS), help="the algorithm that saved it")
+    parser.add_argument("model", help="a model .zip (model.save or rl_zoo3 train)")
+    parser.add_argument("out", help="the .npz file to write")
+    args = parser.parse_args(argv)
+    module, name = ALGORITHMS[args.algo]
+    model = getattr(importlib.import_module(module), name).load(args.model, buffer_size=1)
+    path = export(model, args.out)
+    print(f"sparse policy written: {path} ({path.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
