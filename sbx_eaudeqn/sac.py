@@ -20,7 +20,8 @@ from sbx.common.type_aliases import ReplayBufferSamplesNp
 
 from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, host_floats
 from sbx_eaudeqn.population import PopulationState, check_period, init_population, set_learning_rate
-from sbx_eaudeqn.pruning import apply_masks
+from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
+from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 
 
 def _first_member(tree: Any) -> Any:
@@ -30,14 +31,56 @@ def _first_member(tree: Any) -> Any:
 class _PopulationCriticSAC(PopulationMixin, SAC):
     """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
 
-    def __init__(self, policy, env, **sac_kwargs: Any) -> None:
+    def __init__(
+        self,
+        policy,
+        env,
+        actor_final_sparsity: float | None = None,
+        actor_prune_start: float = 0.2,
+        actor_prune_end: float = 0.8,
+        actor_prune_exponent: float = 3.0,
+        **sac_kwargs: Any,
+    ) -> None:
         check_action_space(env, spaces.Box, type(self).__name__)
         if sac_kwargs.get("param_resets"):
             raise ValueError(f"param_resets is not supported by {type(self).__name__}")
+        if actor_final_sparsity is not None:
+            check_polynomial_args(actor_final_sparsity, actor_prune_start, actor_prune_end, actor_prune_exponent, "actor_")
+        self.actor_schedule = (
+            None if actor_final_sparsity is None
+            else (float(actor_final_sparsity), float(actor_prune_start), float(actor_prune_end), float(actor_prune_exponent))
+        )
+        self.actor_masks = None
+        self._actor_pruned_to = 0.0
         super().__init__(policy, env, **sac_kwargs)
 
     def _setup_model(self) -> None:
         self._setup_with_population(self._build_population)
+        if self.actor_masks is None:
+            self.actor_masks = dense_masks(self.policy.actor_state.params)
+
+    @property
+    def actor_sparsity(self) -> float:
+        """Sparsity of the actor's weights (0 unless ``actor_final_sparsity`` is set)."""
+        return float(weight_sparsity(self.policy.actor_state.params))
+
+    def _fire_event(self) -> None:
+        super()._fire_event()
+        self._prune_actor()
+
+    def _prune_actor(self) -> None:
+        """Grow the actor's mask to its polynomial schedule (an option: the paper prunes the critic only)."""
+        if self.actor_schedule is None:
+            return
+        t, _, total = self._event_context()
+        target = polynomial_sparsity(t / total, *self.actor_schedule)
+        if target <= self._actor_pruned_to:
+            return
+        self._actor_pruned_to = target
+        actor_state = self.policy.actor_state
+        self.actor_masks = grow_masks(actor_state.params, self.actor_masks, jnp.float32(target), self.prune_scope)
+        self.policy.actor_state = actor_state.replace(params=apply_masks(actor_state.params, self.actor_masks))
+        self._event_logs["train/actor_sparsity"] = self.actor_sparsity
 
     def _build_population(self) -> PopulationState:
         """K critics: member 0 is SBX's initial critic (the target's copy), the others fresh inits."""
@@ -102,6 +145,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
                 self.population,
                 self.policy.qf_state,
                 self.policy.actor_state,
+                self.actor_masks,
                 self.ent_coef_state,
                 self.key,
             )
@@ -118,8 +162,11 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
     @classmethod
     @partial(jax.jit, static_argnames=["cls", "gradient_steps", "policy_delay", "policy_delay_offset"])
     def _train_population(cls, tau, target_entropy, gradient_steps, data, policy_delay, policy_delay_offset,
-                          population, qf_state, actor_state, ent_coef_state, key):
-        """``gradient_steps`` SAC updates: every member's critic, then Polyak, actor and entropy from slot 0."""
+                          population, qf_state, actor_state, actor_masks, ent_coef_state, key):
+        """``gradient_steps`` SAC updates: every member's critic, then Polyak, actor and entropy from slot 0.
+
+        The actor's mask is re-applied after each actor step (all ``True`` when the actor is dense).
+        """
         batch_size = data.observations.shape[0] // gradient_steps
         zero = jnp.array(0.0)
 
@@ -151,6 +198,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
                 lambda *_: (actor_state, qf_state, ent_coef_state, info[0], info[2], key),
                 actor_state, qf_state, ent_coef_state, batch.observations, target_entropy, key,
             )
+            actor_state = actor_state.replace(params=apply_masks(actor_state.params, actor_masks))
             info = (actor_loss, losses[0], ent_coef_loss, ent_coef_values[0])
             return population, qf_state, actor_state, ent_coef_state, key, info
 
@@ -165,7 +213,8 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
     Every ``selection_period`` gradient steps the member with the lowest cumulated critic loss becomes
     the leader (slot 0): it drives the Polyak target, the actor loss and the entropy coefficient; the
     other slots are refilled by tournament and the copies pruned to sparsities sampled with Eq. 3.
-    Only the critics are pruned; the actor stays dense.
+    Only the critics are pruned by default, as in the paper; ``actor_final_sparsity`` also prunes the
+    actor, on a polynomial schedule (the paper's future work), so that the deployed policy is sparse.
 
     With ``population_size=1`` there is nothing to select: the single critic is pruned after every
     selection period to a sparsity sampled with Eq. 3 (DistillQN-like distillation with a sampled
@@ -177,6 +226,9 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
     :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
     :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
     :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
+    :param actor_final_sparsity: None (dense actor, as in the paper) or the final sparsity of a
+        polynomial schedule for the actor, applied at each selection; ``actor_prune_start``,
+        ``actor_prune_end`` and ``actor_prune_exponent`` shape it as for PolyPrune.
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
 
@@ -221,6 +273,8 @@ class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
     :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param actor_final_sparsity: None (dense actor) or the actor's final sparsity, on its own
+        polynomial schedule (``actor_prune_start``, ``actor_prune_end``, ``actor_prune_exponent``).
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
 

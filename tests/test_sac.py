@@ -143,9 +143,21 @@ def test_polyprune_follows_the_schedule_to_the_final_sparsity():
     assert float(weight_sparsity(model.policy.actor_state.params)) == 0.0
 
 
+def test_actor_pruning_option_gives_a_sparse_policy():
+    model = eaude(actor_final_sparsity=0.8, actor_prune_start=0.1, actor_prune_end=0.5, selection_period=10)
+    model.learn(250)
+    assert model.actor_sparsity == pytest.approx(0.8, abs=0.01)
+    actor = jax.tree_util.tree_leaves(model.policy.actor_state.params)
+    masks = jax.tree_util.tree_leaves(model.actor_masks)
+    assert all(np.all(np.asarray(p)[~np.asarray(m)] == 0) for p, m in zip(actor, masks))
+    assert model._event_logs["train/actor_sparsity"] == pytest.approx(model.actor_sparsity)
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
+        (dict(actor_final_sparsity=1.0), "actor_final_sparsity must be in \\[0, 1\\)"),
+        (dict(actor_final_sparsity=0.5, actor_prune_start=0.9, actor_prune_end=0.1), "actor_prune_start must be <"),
         (dict(population_size=0), "population_size must be an integer >= 1"),
         (dict(tournament_size=4), "tournament_size must be in \\[1, population_size=3\\]"),
         (dict(sparsity_scale=0.0), "sparsity_scale must be > 0"),
