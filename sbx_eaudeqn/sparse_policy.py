@@ -59,6 +59,12 @@ class SparsePolicy:
         self.action_space = meta["action_space"]
         self.weights = weights
         self.biases = biases
+        # Conv kernels are small (at most a few 10k weights) but multiply many patches: a dense BLAS
+        # product beats a sparse one there, so they are densified once here. Dense layers stay CSR.
+        self.conv_kernels = {
+            str(index): np.ascontiguousarray(weights[str(index)].toarray().T)
+            for index, layer in enumerate(self.layers) if layer["type"] == "conv"
+        }
 
     @classmethod
     def load(cls, path: str | pathlib.Path) -> "SparsePolicy":
@@ -103,8 +109,8 @@ class SparsePolicy:
             elif kind == "conv":
                 patches = _conv_patches(x, tuple(layer["kernel_size"]), layer["stride"])
                 n, oh, ow, k = patches.shape
-                out = (self.weights[str(index)] @ patches.reshape(-1, k).T).T + self.biases[str(index)]
-                x = ACTIVATIONS[layer["activation"]](np.asarray(out).reshape(n, oh, ow, -1))
+                out = patches.reshape(-1, k) @ self.conv_kernels[str(index)] + self.biases[str(index)]
+                x = ACTIVATIONS[layer["activation"]](out.reshape(n, oh, ow, -1))
             else:
                 raise ValueError(f"unknown layer type {kind!r}")
         return x
