@@ -2,30 +2,62 @@
 
 from __future__ import annotations
 
+import csv
+import pathlib
+
 from stable_baselines3.common.callbacks import BaseCallback
+
+SPARSITY_FILE = "sparsity.csv"
+
+
+def _monitor_folder(training_env) -> pathlib.Path | None:
+    """Folder of the training env's Monitor file, where RL Zoo keeps a run's logs (None if unknown)."""
+    try:
+        writers = training_env.get_attr("results_writer")
+        return pathlib.Path(writers[0].file_handler.name).parent
+    except Exception:  # no Monitor, or one that writes no file
+        return None
 
 
 class SparsityHistoryCallback(BaseCallback):
     """Record the agent's sparsity (and each member's, for EauDe) every ``every`` environment steps.
 
     ``history`` holds ``(num_timesteps, sparsity, population_sparsities)`` tuples, measured from the
-    weights; plot them with :func:`sbx_eaudeqn.plot.plot_sparsity_history`.
+    weights. They are also appended to ``sparsity.csv`` in ``log_path``, or, without it, beside the
+    training env's Monitor file (an RL Zoo run folder) when there is one; ``python -m sbx_eaudeqn.plot``
+    draws them.
     """
 
-    def __init__(self, every: int = 500, verbose: int = 0) -> None:
+    def __init__(self, every: int = 1000, log_path: str | None = None, verbose: int = 0) -> None:
         super().__init__(verbose)
         if every < 1:
             raise ValueError(f"every must be an integer >= 1, got {every}")
         self.every = every
+        self.log_path = log_path
         self.history: list[tuple[int, float, list[float]]] = []
+        self._csv_path: pathlib.Path | None = None
 
     def _record(self) -> None:
-        self.history.append((self.num_timesteps, self.model.sparsity, list(self.model.population_sparsities)))
+        row = (self.num_timesteps, self.model.sparsity, list(self.model.population_sparsities))
+        self.history.append(row)
+        if self._csv_path is not None:
+            with self._csv_path.open("a", newline="") as handle:
+                csv.writer(handle).writerow([row[0], f"{row[1]:.6f}", " ".join(f"{s:.6f}" for s in row[2])])
 
     def _on_training_start(self) -> None:
+        folder = pathlib.Path(self.log_path) if self.log_path else _monitor_folder(self.training_env)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._csv_path = folder / SPARSITY_FILE
+            if not self._csv_path.exists():
+                self._csv_path.write_text("timesteps,sparsity,population_sparsities\n")
         self._record()
 
     def _on_step(self) -> bool:
         if self.num_timesteps % self.every < self.training_env.num_envs:
             self._record()
         return True
+
+    def _on_training_end(self) -> None:
+        if not self.history or self.history[-1][0] != self.num_timesteps:
+            self._record()

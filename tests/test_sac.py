@@ -62,6 +62,16 @@ def test_logger_keys(trained):
     assert 0 <= int(float(last["train/leader"])) < 3
 
 
+def test_plot_command_reads_sb3_csv_logs(trained):
+    from sbx_eaudeqn.plot import plot_logs, read_sparsity
+
+    _, log_dir = trained
+    steps, sparsity = read_sparsity(log_dir)
+    assert len(steps) == len(sparsity) > 0 and np.all((0 <= sparsity) & (sparsity < 1))
+    for path in plot_logs(log_dir):
+        assert path.stat().st_size > 0
+
+
 def test_save_load_gives_identical_learner_state_and_training(trained, tmp_path):
     model, _ = trained
     model.save(tmp_path / "model")

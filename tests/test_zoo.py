@@ -50,6 +50,13 @@ def test_train_enjoy_and_plot_halfcheetah(tmp_path):
             MPLBACKEND="module://mpl_save_backend", FIGURE_DIR=str(figures), PYTHONPATH=str(TESTS))
     assert list(figures.glob("*.png"))
 
+    # Our callback from the bundled file logged the sparsity in the run folder; our plot command reads it.
+    rows = (model_path.parent / "sparsity.csv").read_text().splitlines()
+    assert rows[0] == "timesteps,sparsity,population_sparsities" and len(rows) >= 2
+    run([sys.executable, "-m", "sbx_eaudeqn.plot", "logs/"], tmp_path)
+    assert (tmp_path / "logs/sparsity_schedule.png").stat().st_size > 0
+    assert (tmp_path / "logs/returns.png").stat().st_size > 0
+
 
 def test_hyperparams_overrides_then_continue_with_i(tmp_path):
     rl_zoo3("train", "--algo", "eaudesac", "--env", "Pendulum-v1", "-n", "300", "--hyperparams",
