@@ -53,6 +53,14 @@ class PopulationMixin:
         self._event_logs: dict[str, float] = {}
         self.population = None
 
+    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str | None = None,
+              reset_num_timesteps: bool = True, progress_bar: bool = False):
+        """SB3's ``learn``; TensorBoard runs are named after the algorithm (``EauDeSAC_1``, ...)."""
+        return super().learn(  # type: ignore[misc]
+            total_timesteps, callback, log_interval, tb_log_name or type(self).__name__, reset_num_timesteps,
+            progress_bar,
+        )
+
     # ----- set-up and loading -----------------------------------------------------------------
     def _setup_with_population(self, build_population: Callable[[], PopulationState]) -> None:
         """Call the SBX ``_setup_model``; build the population, or keep the loaded one and its JAX key.

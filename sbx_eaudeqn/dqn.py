@@ -217,9 +217,6 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
             actions = actions.squeeze(axis=0)
         return actions, state
 
-    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "EauDeDQN",
-              reset_num_timesteps: bool = True, progress_bar: bool = False):
-        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
 
 
 @jax.jit
@@ -276,7 +273,3 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
 
     def _on_event(self) -> None:
         self._run_scheduled_pruning()
-
-    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "PolyPruneDQN",
-              reset_num_timesteps: bool = True, progress_bar: bool = False):
-        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)

@@ -256,9 +256,6 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
         """Selection; the new leader drives the Polyak average from now on."""
         self._run_selection()
 
-    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "EauDeSAC",
-              reset_num_timesteps: bool = True, progress_bar: bool = False):
-        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
 
 
 class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
@@ -301,7 +298,3 @@ class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
     def _on_event(self) -> None:
         """Grow the critic's mask to the schedule's sparsity at the current time."""
         self._run_scheduled_pruning()
-
-    def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str = "PolyPruneSAC",
-              reset_num_timesteps: bool = True, progress_bar: bool = False):
-        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
