@@ -202,8 +202,8 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
 
     def predict(self, observation, state=None, episode_start=None, deterministic: bool = False):
         """Epsilon-greedy on a member drawn by inverse cumulated loss; greedy leader if deterministic."""
-        if deterministic:
-            return super().predict(observation, state, episode_start, deterministic=True)
+        if deterministic or self.population_size == 1:  # one member: it is the leader
+            return super().predict(observation, state, episode_start, deterministic)
         observation, vectorized = self.policy.prepare_obs(observation)
         n_batch = observation.shape[0]
         if np.random.rand() < self.exploration_rate:

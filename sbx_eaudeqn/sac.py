@@ -98,6 +98,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
 
     # ----- training ----------------------------------------------------------------------------
     def _numpy_batch(self, batch_size: int) -> ReplayBufferSamplesNp:
+        """A replay sample as numpy arrays; SBX's ``SAC.train`` does this inline, so it cannot be reused."""
         data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
         if isinstance(data.observations, dict):
             keys = list(self.observation_space.keys())
