@@ -150,10 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sparsity-scales", type=float, nargs="+", default=[1.0],
                         help="EauDe beta values; 1 2 3 for the ablation")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--budgets", nargs="+", default=[], metavar="ENV=STEPS", help="override budgets, e.g. Pendulum-v1=12000")
     parser.add_argument("--quick", action="store_true", help="tiny budgets and 1 seed, to check the pipeline")
     parser.add_argument("--out", default="docs/results/replicate")
     args = parser.parse_args(argv)
-    budgets = QUICK_BUDGETS if args.quick else BUDGETS
+    budgets = dict(QUICK_BUDGETS if args.quick else BUDGETS)
+    budgets.update({item.split("=")[0]: int(item.split("=")[1]) for item in args.budgets})
     envs = args.envs
     seeds = 1 if args.quick else args.seeds
     out = pathlib.Path(args.out)
