@@ -1,0 +1,79 @@
+"""The selection dynamics of EauDe on a toy problem, against the shapes DESIGN.md predicts.
+
+No environment: K = 5 members of one 100x100 layer go through 1000 selections (period 1000 steps,
+L = 1M). Each member's cumulated loss is 1 + noise (sd 0.05), plus 0.1 for a member pruned at the
+previous selection (its recovery cost), plus, with a capacity s*, 10 (s - s*) above it. This runs the
+package's own ``select_and_explore`` and prints the leader's sparsity at 25/50/75/100% of training.
+
+Expected (toy simulation in DESIGN.md): free pruning with beta = 1 grows about linearly (0.10, 0.22,
+0.38 at 25/50/75%) to about 0.90 (0.99 with beta = 2); a capacity s* = 0.5 stalls just past it (0.54),
+s* = 0.8 at about 0.79.
+
+    python benchmarks/toy_selection.py
+"""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from sbx_eaudeqn.population import init_population, select_and_explore
+from sbx_eaudeqn.pruning import mask_sparsity
+
+TX = optax.adam(1e-3)
+
+
+def simulate(sparsity_scale: float = 1.0, capacity: float | None = None, seed: int = 0,
+             selections: int = 1000, period: int = 1000, noise: float = 0.05, recovery_cost: float = 0.1) -> list[float]:
+    """Leader sparsity after each selection."""
+    rng = np.random.default_rng(seed)
+    keys = jax.random.split(jax.random.PRNGKey(seed), 5)
+    params = jax.vmap(lambda k: nn.Dense(100).init(k, jnp.ones((1, 100))))(keys)
+    population = init_population(params, TX)
+    fresh = np.zeros(5, bool)
+    leader_sparsity = []
+    total = selections * period
+    for index in range(1, selections + 1):
+        sparsities = np.asarray(jax.vmap(mask_sparsity)(population.masks))
+        losses = 1.0 + rng.normal(0.0, noise, 5) + recovery_cost * fresh
+        if capacity is not None:
+            losses += 10.0 * np.maximum(sparsities - capacity, 0.0)
+        population = population.replace(cumulated_losses=jnp.asarray(losses, jnp.float32))
+        population, info = select_and_explore(
+            population, jax.random.PRNGKey(seed * 100_003 + index), index * period, period, total, tx=TX,
+            tournament_size=3, sparsity_scale=sparsity_scale, max_prune_fraction=0.2, prune_scope="layerwise",
+        )
+        fresh = np.asarray(info["duplicates"])
+        leader_sparsity.append(float(info["sparsities"][0]))
+    return leader_sparsity
+
+
+def quarters(history: list[float]) -> list[float]:
+    n = len(history)
+    return [history[n // 4 - 1], history[n // 2 - 1], history[3 * n // 4 - 1], history[-1]]
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recovery-cost", type=float, default=0.1)
+    parser.add_argument("--noise", type=float, default=0.05)
+    parser.add_argument("--selections", type=int, default=1000)
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    common = dict(noise=args.noise, recovery_cost=args.recovery_cost, selections=args.selections,
+                  period=1_000_000 // args.selections)
+    print(f"noise sd {args.noise}, recovery cost {args.recovery_cost}, {args.selections} selections, {args.seeds} seeds")
+    print("| setting | leader sparsity at 25% | 50% | 75% | 100% |\n|---|---|---|---|---|")
+    for label, kwargs in (("beta=1, free", {}), ("beta=2, free", {"sparsity_scale": 2.0}),
+                          ("beta=1, s*=0.5", {"capacity": 0.5}), ("beta=1, s*=0.8", {"capacity": 0.8})):
+        values = np.mean([quarters(simulate(seed=seed, **kwargs, **common)) for seed in range(args.seeds)], axis=0)
+        print(f"| {label} | " + " | ".join(f"{v:.2f}" for v in values) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
