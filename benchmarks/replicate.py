@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--budgets", nargs="+", default=[], metavar="ENV=STEPS", help="override budgets, e.g. Pendulum-v1=12000")
     parser.add_argument("--quick", action="store_true", help="tiny budgets and 1 seed, to check the pipeline")
+    parser.add_argument("--report-only", action="store_true", help="report the runs already in --out, run nothing")
     parser.add_argument("--out", default="docs/results/replicate")
     args = parser.parse_args(argv)
     budgets = dict(QUICK_BUDGETS if args.quick else BUDGETS)
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
                 for scale in (args.sparsity_scales if method == "eaude" else [1.0]):
                     name = f"{env_id}_{size}_{method}" + ("" if scale == 1.0 else f"_beta{scale:g}")
                     jobs += [(name, seed, method, env_id, size, budgets[env_id], scale) for seed in range(seeds)]
-    results = run_missing(run_one, jobs, out, args.jobs)
+    results = run_missing(run_one, [] if args.report_only else jobs, out, args.jobs)
     results = [r for r in results if r["env"] in envs and r["size"] in args.sizes]
     text = report(results, out)
     (out / "table.md").write_text(f"Command: python benchmarks/replicate.py {' '.join(argv or sys.argv[1:])}\n\n{text}\n")

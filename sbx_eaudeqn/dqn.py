@@ -62,6 +62,8 @@ class _PopulationQDQN(PopulationMixin, DQN):
 
     # ----- training ----------------------------------------------------------------------------
     def train(self, batch_size: int, gradient_steps: int) -> None:
+        """SBX DQN's ``train`` for the population: the same sample conversion (SBX does it inline, so
+        it cannot be reused), then the gradient steps in chunks that end on events."""
         data = self.replay_buffer.sample(batch_size * gradient_steps, env=self._vec_normalize_env)
         if data.discounts is None:
             discounts = np.full((batch_size * gradient_steps,), self.gamma, dtype=np.float32)
