@@ -17,7 +17,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sbx_eaudeqn.population import PopulationState, check_eaude_args, prune_population, select_and_explore
-from sbx_eaudeqn.pruning import check_prune_scope, stacked_weight_sparsity, weight_sparsity
+from sbx_eaudeqn.pruning import check_prune_scope, stacked_weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 
 
@@ -126,8 +126,7 @@ class PopulationMixin:
     @property
     def sparsity(self) -> float:
         """Sparsity of the network the agent acts with (slot 0: the leader), measured from its weights."""
-        assert self.population is not None
-        return float(weight_sparsity(self.population.member(0)[0]))
+        return self.population_sparsities[0]
 
     @property
     def population_sparsities(self) -> list[float]:
@@ -138,8 +137,7 @@ class PopulationMixin:
     def _sync_leader_to_policy(self) -> None:
         """Make the policy's online network (what SBX acts and bootstraps with) the leader, slot 0."""
         qf_state = self.policy.qf_state  # type: ignore[attr-defined]
-        leader = jax.tree_util.tree_map(lambda leaf: leaf[0], self.population.params)
-        self.policy.qf_state = qf_state.replace(params=leader)  # type: ignore[attr-defined]
+        self.policy.qf_state = qf_state.replace(params=first_member(self.population.params))  # type: ignore[attr-defined]
 
     def _update_event_logs(self, extra: dict[str, float] | None = None) -> None:
         sparsities = self.population_sparsities
@@ -151,6 +149,12 @@ class PopulationMixin:
         """Record the values measured at the last event (cached, so no device sync per step)."""
         for key, value in self._event_logs.items():
             self.logger.record(key, value)  # type: ignore[attr-defined]
+
+
+@jax.jit
+def first_member(stacked: Any) -> Any:
+    """Member 0 of a stacked tree (one compiled call rather than one per leaf)."""
+    return jax.tree_util.tree_map(lambda leaf: leaf[0], stacked)
 
 
 def host_floats(values: jax.Array) -> list[float]:
@@ -185,9 +189,9 @@ class EauDeMixin(PopulationMixin):
             prune_scope=self.prune_scope,
         )
         self._sync_leader_to_policy()
-        losses = host_floats(info["cumulated_losses"])
-        self._update_event_logs({f"train/cumulated_loss_{k}": loss for k, loss in enumerate(losses)})
-        self._event_logs["train/leader"] = int(info["leader"])
+        info = jax.device_get(info)  # one transfer for all the values logged
+        losses = {f"train/cumulated_loss_{k}": float(loss) for k, loss in enumerate(info["cumulated_losses"])}
+        self._update_event_logs(losses | {"train/leader": int(info["leader"])})
 
 
 class PolyPruneMixin(PopulationMixin):

@@ -131,9 +131,15 @@ def weight_sparsity(params: Params) -> jax.Array:
     return n_zero / n_total
 
 
+_stacked_weight_sparsity = jax.jit(jax.vmap(weight_sparsity))
+
+
 def stacked_weight_sparsity(stacked_params: Params) -> np.ndarray:
-    """Per-member sparsity of parameters stacked on a leading population axis, as a numpy array."""
-    return np.asarray(jax.vmap(weight_sparsity)(stacked_params), dtype=np.float64)
+    """Per-member sparsity of parameters stacked on a leading population axis, as a numpy array.
+
+    One compiled call and one transfer, since it runs at every selection or pruning step.
+    """
+    return np.asarray(_stacked_weight_sparsity(stacked_params), dtype=np.float64)
 
 
 def n_prunable(params: Params) -> int:

@@ -18,14 +18,10 @@ from gymnasium import spaces
 from sbx import SAC
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, host_floats
+from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, first_member, host_floats
 from sbx_eaudeqn.population import PopulationState, check_period, init_population, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
-
-
-def _first_member(tree: Any) -> Any:
-    return jax.tree_util.tree_map(lambda leaf: leaf[0], tree)
 
 
 class _PopulationCriticSAC(PopulationMixin, SAC):
@@ -192,7 +188,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
             population = population.replace(
                 params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
             )
-            qf_state = cls.soft_update(tau, qf_state.replace(params=_first_member(params)))
+            qf_state = cls.soft_update(tau, qf_state.replace(params=first_member(params)))
             actor_state, qf_state, ent_coef_state, actor_loss, ent_coef_loss, key = jax.lax.cond(
                 (policy_delay_offset + i) % policy_delay == 0,
                 cls.update_actor_and_temperature,
