@@ -7,7 +7,7 @@ callbacks). ``num_timesteps`` and the logger's x-axis count gradient steps; the 
 and EauDe selects, every ``target_update_interval`` gradient steps.
 
 Datasets: a replay buffer written by SB3's ``save_replay_buffer`` (a path, or the ``ReplayBuffer``
-itself), or a Minari dataset that exists locally. ``python -m sbx_eaudeqn.collect`` writes one from a
+itself), or a Minari dataset that exists locally (``pip install "sbx-eaudeqn[offline]"``). ``python -m sbx_eaudeqn.collect`` writes one from a
 DQN agent. The buffer is shared by all members and sampled once per step, never copied per member.
 Atari frames stay uint8: a 1M-transition dataset of 4x84x84 frames takes about 56 GB (observations
 and next observations), 28 GB when saved with ``optimize_memory_usage=True``.
@@ -20,6 +20,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from gymnasium import spaces
 from stable_baselines3.common.buffers import ReplayBuffer
@@ -29,22 +30,65 @@ from stable_baselines3.common.utils import get_device
 from sbx_eaudeqn.dqn import EauDeDQN, PolyPruneDQN
 
 
-def load_dataset(dataset: Any, observation_space: spaces.Space, action_space: spaces.Space) -> ReplayBuffer:
-    """A replay buffer from ``dataset`` (path or ``ReplayBuffer``), checked against the env's spaces.
+def _minari_dataset(dataset: Any) -> Any:
+    """The Minari dataset that ``dataset`` names or is, if it is one that exists locally; else None."""
+    try:
+        import minari
+    except ImportError:
+        return None
+    if isinstance(dataset, minari.MinariDataset):
+        return dataset
+    if isinstance(dataset, str) and dataset in minari.list_local_datasets():
+        return minari.load_dataset(dataset)  # local only: no download
+    return None
 
-    :raises FileNotFoundError: the file does not exist.
-    :raises ValueError: not a replay buffer, spaces that differ from the env's, or no transition.
+
+def _replay_buffer_from_minari(dataset: Any, observation_space: spaces.Space, action_space: spaces.Space) -> ReplayBuffer:
+    """Copy the transitions of a Minari dataset into an SB3 replay buffer (terminations are the dones)."""
+    size = int(dataset.total_steps)
+    if size == 0:
+        raise ValueError("dataset is empty: it holds no transition")
+    buffer = ReplayBuffer(size, observation_space, action_space, device="cpu", handle_timeout_termination=False)
+    position = 0
+    for episode in dataset.iterate_episodes():
+        steps = len(episode.actions)
+        rows = slice(position, position + steps)
+        observations = np.asarray(episode.observations)
+        if observations.shape[1:] != observation_space.shape:
+            raise ValueError(f"dataset observations {observations.shape[1:]} do not match the env's observation_space "
+                             f"{observation_space.shape}")
+        buffer.observations[rows, 0] = observations[:-1]
+        buffer.next_observations[rows, 0] = observations[1:]
+        buffer.actions[rows, 0] = np.asarray(episode.actions).reshape(steps, -1)
+        buffer.rewards[rows, 0] = episode.rewards
+        buffer.dones[rows, 0] = episode.terminations
+        position += steps
+    buffer.pos, buffer.full = position % size, position == size
+    return buffer
+
+
+def load_dataset(dataset: Any, observation_space: spaces.Space, action_space: spaces.Space) -> ReplayBuffer:
+    """A replay buffer from ``dataset``, checked against the env's spaces.
+
+    :param dataset: a ``save_replay_buffer`` file (path), an SB3 ``ReplayBuffer``, or a Minari dataset
+        (a ``MinariDataset``, or the id of one that exists locally; nothing is downloaded).
+    :raises FileNotFoundError: no such file, nor local Minari dataset.
+    :raises ValueError: not a dataset, spaces that differ from the env's, or no transition.
     """
+    minari_dataset = _minari_dataset(dataset)
+    if minari_dataset is not None:
+        dataset = _replay_buffer_from_minari(minari_dataset, observation_space, action_space)
     if isinstance(dataset, (str, pathlib.Path)):
         path = pathlib.Path(dataset)
         if not path.is_file() and path.with_suffix(".pkl").is_file():
             path = path.with_suffix(".pkl")
         if not path.is_file():
-            raise FileNotFoundError(f"dataset file not found: {dataset} (write one with save_replay_buffer "
-                                    "or python -m sbx_eaudeqn.collect)")
+            raise FileNotFoundError(f"dataset file not found: {dataset} (nor a local Minari dataset; write one with "
+                                    "save_replay_buffer or python -m sbx_eaudeqn.collect)")
         dataset = load_from_pkl(path)
     if not isinstance(dataset, ReplayBuffer):
-        raise ValueError(f"dataset must be an SB3 ReplayBuffer or the path of one, got {type(dataset).__name__}")
+        raise ValueError(f"dataset must be an SB3 ReplayBuffer, a Minari dataset or the path of a replay buffer, "
+                         f"got {type(dataset).__name__}")
     if dataset.obs_shape != observation_space.shape or dataset.observations.dtype != observation_space.dtype:
         raise ValueError(
             f"dataset observations ({dataset.obs_shape}, {dataset.observations.dtype}) do not match the env's "
@@ -67,7 +111,7 @@ class _OfflineCQL:
         if not cql_alpha >= 0:
             raise ValueError(f"cql_alpha must be >= 0, got {cql_alpha}")
         self.cql_alpha = float(cql_alpha)
-        # Only a path is saved with the model; a ReplayBuffer object is kept out of the zip.
+        # Only a path or a Minari id is saved with the model; dataset objects are kept out of the zip.
         self.dataset = dataset if isinstance(dataset, (str, pathlib.Path)) else None
         self._dataset_object = dataset
         dqn_kwargs.setdefault("buffer_size", 1)  # the dataset replaces the online replay buffer
@@ -153,7 +197,7 @@ class EauDeCQL(_OfflineCQL, EauDeDQN):
     As :class:`~sbx_eaudeqn.EauDeDQN`, with the CQL loss and offline training; L_k cumulates the
     full loss. ``EauDeCQL("MlpPolicy", env, dataset="buffer.pkl", cql_alpha=1.0, population_size=5)``.
 
-    :param dataset: a ``save_replay_buffer`` file or an SB3 ``ReplayBuffer``.
+    :param dataset: a ``save_replay_buffer`` file, an SB3 ``ReplayBuffer`` or a local Minari dataset (or its id).
     :param cql_alpha: weight of the conservative term (>= 0).
     """
 
@@ -161,6 +205,6 @@ class EauDeCQL(_OfflineCQL, EauDeDQN):
 class PolyPruneCQL(_OfflineCQL, PolyPruneDQN):
     """PolyPruneCQL: offline CQL with the polynomial pruning schedule (pruned after each target update).
 
-    :param dataset: a ``save_replay_buffer`` file or an SB3 ``ReplayBuffer``.
+    :param dataset: a ``save_replay_buffer`` file, an SB3 ``ReplayBuffer`` or a local Minari dataset (or its id).
     :param cql_alpha: weight of the conservative term (>= 0).
     """

@@ -87,3 +87,25 @@ def test_bad_datasets_fail_before_training(tmp_path, dataset):
         EauDeCQL("MlpPolicy", env, dataset=dataset, cql_alpha=-1.0)
     with pytest.raises(ValueError, match="has no dataset"):
         EauDeCQL("MlpPolicy", env).learn(10)
+
+
+def test_local_minari_dataset(tmp_path, monkeypatch):
+    minari = pytest.importorskip("minari")
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
+    env = minari.DataCollector(gym.make("CartPole-v1"))
+    for episode in range(5):
+        env.reset(seed=episode)
+        done = False
+        while not done:
+            _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+            done = terminated or truncated
+    recorded = env.create_dataset(dataset_id="cartpole/random-v0", algorithm_name="random")
+    by_id = EauDeCQL("MlpPolicy", "CartPole-v1", dataset="cartpole/random-v0", population_size=2, **SMALL)
+    assert by_id.replay_buffer.size() == recorded.total_steps
+    episode = next(recorded.iterate_episodes())
+    np.testing.assert_array_equal(by_id.replay_buffer.next_observations[0, 0], episode.observations[1])
+    assert by_id.replay_buffer.dones[: recorded.total_steps].sum() == 5  # one termination per episode
+    by_id.learn(60)
+    assert by_id.num_timesteps == 60
+    from_object = PolyPruneCQL("MlpPolicy", "CartPole-v1", dataset=recorded, **SMALL)
+    assert from_object.replay_buffer.size() == recorded.total_steps
