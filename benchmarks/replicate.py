@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
                     jobs += [(name, seed, method, env_id, size, budgets[env_id], scale) for seed in range(seeds)]
     results = run_missing(run_one, [] if args.report_only else jobs, out, args.jobs)
     results = [r for r in results if r["env"] in envs and r["size"] in args.sizes]
+    if not results:
+        raise SystemExit(f"no finished runs in {out} for these environments and sizes")
     text = report(results, out)
     (out / "table.md").write_text(f"Command: python benchmarks/replicate.py {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
     print(text)
