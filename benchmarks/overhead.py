@@ -8,6 +8,10 @@ Alternating rounds spread the machine's noise evenly over the algorithms.
 
     python benchmarks/overhead.py --tasks cartpole pong --rounds 5       # DQN family (issues 3 and 5)
     python benchmarks/overhead.py --quick                                # every task, under 5 minutes
+    python benchmarks/overhead.py --sb3-device cuda                      # on a GPU machine (benchmarks/gpu_check.sh)
+
+On a GPU the table also gives JAX's peak GPU memory after each task, and the Pong task adds EauDeDQN K=5
+forced onto the unrolled training path that CPUs use, to check that scan + vmap is the better choice there.
 """
 
 from __future__ import annotations
@@ -40,6 +44,14 @@ def _pong_env():
     return make_atari("PongNoFrameskip-v4", n_envs=1, seed=0)
 
 
+SB3_DEVICE = "cpu"  # set by --sb3-device
+
+
+def _unrolled(cls):
+    """``cls`` with the CPU training path (one traced step per gradient step and member) forced on."""
+    return type(f"Unrolled{cls.__name__}", (cls,), {"unrolled_training": True})
+
+
 def _models(task: str) -> dict[str, Callable[[], object]]:
     """Constructors of the models compared on ``task``; the first one is the baseline of the ratios."""
     import sbx
@@ -55,17 +67,22 @@ def _models(task: str) -> dict[str, Callable[[], object]]:
             "PolyPruneDQN": lambda: ours.PolyPruneDQN("MlpPolicy", "CartPole-v1", seed=0, **CARTPOLE),
         }
     if task == "pong":
-        return {
+        models = {
             "SBX DQN": lambda: sbx.DQN("CnnPolicy", _pong_env(), seed=0, **PONG),
-            "SB3 DQN (torch)": lambda: sb3.DQN("CnnPolicy", _pong_env(), seed=0, device="cpu", **PONG),
+            "SB3 DQN (torch)": lambda: sb3.DQN("CnnPolicy", _pong_env(), seed=0, device=SB3_DEVICE, **PONG),
             "EauDeDQN K=1": lambda: ours.EauDeDQN("CnnPolicy", _pong_env(), population_size=1, seed=0, **PONG),
             "EauDeDQN K=5": lambda: ours.EauDeDQN("CnnPolicy", _pong_env(), population_size=5, seed=0, **PONG),
             "PolyPruneDQN": lambda: ours.PolyPruneDQN("CnnPolicy", _pong_env(), seed=0, **PONG),
         }
+        if _gpu_peak_mib() is not None:
+            models["EauDeDQN K=5 unrolled"] = lambda: _unrolled(ours.EauDeDQN)(
+                "CnnPolicy", _pong_env(), population_size=5, seed=0, **PONG
+            )
+        return models
     if task == "halfcheetah":
         return {
             "SBX SAC": lambda: sbx.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, **CHEETAH),
-            "SB3 SAC (torch)": lambda: sb3.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, device="cpu", **CHEETAH),
+            "SB3 SAC (torch)": lambda: sb3.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, device=SB3_DEVICE, **CHEETAH),
             "EauDeSAC K=1": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=1, seed=0, **CHEETAH),
             "EauDeSAC K=5": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=5, seed=0, **CHEETAH),
             "PolyPruneSAC": lambda: ours.PolyPruneSAC("MlpPolicy", "HalfCheetah-v5", seed=0, **CHEETAH),
@@ -110,6 +127,21 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _backend() -> str:
+    import jax
+
+    return f"{jax.default_backend()} ({jax.devices()[0].device_kind})"
+
+
+def _gpu_peak_mib() -> float | None:
+    """JAX's peak memory on the first device when it is a GPU, else None."""
+    import jax
+
+    device = jax.devices()[0]
+    stats = device.memory_stats() if device.platform == "gpu" else None
+    return stats["peak_bytes_in_use"] / 2**20 if stats else None
+
+
 def measure(task: str, warmup: int, round_steps: int, rounds: int) -> list[dict]:
     """Median seconds per env step of each model of ``task``, rounds alternating between models."""
     models = {}
@@ -137,19 +169,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="few short rounds on every task (< 5 min)")
     parser.add_argument("--out", default=None, help="write the markdown table to this file")
+    parser.add_argument("--sb3-device", default="cpu", help="torch device of the SB3 baselines (cuda on a GPU)")
     args = parser.parse_args()
+    global SB3_DEVICE
+    SB3_DEVICE = args.sb3_device
     steps = {"cartpole": (1500, 512), "pong": (300, 100), "halfcheetah": (300, 100)}
     rounds = 2 if args.quick else args.rounds
     if args.quick:
         steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30)}
 
-    rows = []
+    rows, memory = [], {}
     for task in args.tasks:
         warmup, round_steps = steps[task]
         rows += measure(task, warmup, round_steps, rounds)
-        print(f"{task} done, peak RSS {_peak_rss_mib():.0f} MiB", flush=True)
+        gpu = _gpu_peak_mib()
+        memory[task] = f"peak RSS {_peak_rss_mib():.0f} MiB" + ("" if gpu is None else f", JAX peak GPU memory {gpu:.0f} MiB")
+        for row in rows[-len(_models(task)):]:
+            print(f"{task} {row['algo']}: {row['steps_per_sec']:.1f} steps/s, ratio {row['ratio']:.2f}", flush=True)
+        print(f"{task} done, {memory[task]}", flush=True)
     lines = [
-        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, rounds={rounds}, alternating; "
+        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, JAX backend {_backend()}, SB3 on {SB3_DEVICE}, "
+        f"rounds={rounds}, alternating; "
         "ratio = time per step / the first algorithm of the task (lower is faster).",
         "",
         "| task | algorithm | steps/s | time ratio to dense SBX |",
@@ -159,7 +199,8 @@ def main() -> None:
         lines.append(f"| {row['task']} | {row['algo']} | {row['steps_per_sec']:.1f} | {row['ratio']:.2f} |")
     if "halfcheetah" in args.tasks:
         lines.append(f"\nBare vmapped SAC critic update, K=5 over K=1 (the FLOP cost): {_bare_critic_ratio(rounds):.2f}")
-    lines.append(f"\nPeak RSS of the benchmark process: {_peak_rss_mib():.0f} MiB")
+    lines.append("\nMemory of the benchmark process after each task (cumulative peaks): "
+                 + "; ".join(f"{task}: {text}" for task, text in memory.items()))
     text = "\n".join(lines)
     print(text)
     if args.out:

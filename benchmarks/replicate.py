@@ -63,6 +63,13 @@ def _model(method: str, env_id: str, size: str, seed: int, budget: int, sparsity
     return classes[method]("MlpPolicy", env_id, **kwargs)
 
 
+def _expected_cost(job: tuple) -> float:
+    """Rough relative run time of a job (name, seed, method, env, size, budget, scale), to order the queue."""
+    _, _, method, env_id, size, budget, _ = job
+    family_cost = 1.0 if env_id in DQN_ZOO else 5.0
+    return budget * family_cost * {"dense": 1.0, "polyprune": 1.2, "eaude": 3.0}[method] * {"small": 1, "medium": 2}[size]
+
+
 def run_one(name: str, seed: int, method: str, env_id: str, size: str, budget: int, sparsity_scale: float,
             out_dir: str) -> dict:
     import gymnasium as gym
@@ -167,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
                 for scale in (args.sparsity_scales if method == "eaude" else [1.0]):
                     name = f"{env_id}_{size}_{method}" + ("" if scale == 1.0 else f"_beta{scale:g}")
                     jobs += [(name, seed, method, env_id, size, budgets[env_id], scale) for seed in range(seeds)]
+    jobs.sort(key=_expected_cost, reverse=True)  # longest runs first: parallel workers finish together
     results = run_missing(run_one, [] if args.report_only else jobs, out, args.jobs)
     results = [r for r in results if r["env"] in envs and r["size"] in args.sizes]
     if not results:

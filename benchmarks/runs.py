@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import pathlib
+import platform
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from importlib.metadata import version
 
 import numpy as np
 
@@ -14,16 +17,18 @@ import numpy as np
 def run_missing(run_one: Callable[..., dict], jobs: list[tuple], out: pathlib.Path, n_processes: int) -> list[dict]:
     """Run ``run_one(*job, out_dir)`` for each job whose ``<name>.json`` is missing, in spawned processes.
 
-    A job is ``(algo, seed, ...)``; its result goes to ``out/<algo>_seed<seed>.json``, so an interrupted
-    benchmark resumes where it stopped. Returns every result found in ``out``.
+    A job is ``(algo, seed, ...)``; its result goes to ``out/<algo>_seed<seed>.json`` as soon as the run
+    ends, tagged with the machine it ran on, so an interrupted benchmark resumes where it stopped. Jobs
+    start in the order given. Returns every result found in ``out``.
     """
     out.mkdir(parents=True, exist_ok=True)
     todo = [job for job in jobs if not (out / f"{job[0]}_seed{job[1]}.json").exists()]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, jax {version('jax')}"
     if todo:
         with ProcessPoolExecutor(n_processes, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(run_one, *job, str(out)) for job in todo]
-            for future in futures:
-                result = future.result()
+            for future in as_completed(futures):
+                result = dict(future.result(), machine=machine)
                 (out / f"{result['algo']}_seed{result['seed']}.json").write_text(json.dumps(result, indent=1))
                 print(json.dumps(result), flush=True)
     return [json.loads(path.read_text()) for path in sorted(out.glob("*_seed*.json"))]
