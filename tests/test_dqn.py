@@ -200,3 +200,25 @@ def test_cnn_policies_train_unrolled_on_cpu_and_mlps_in_scan(trained):
     assert not mlp_model.unrolled_training
     cnn_model = PolyPruneDQN("CnnPolicy", make_atari("ALE/Pong-v5"), buffer_size=100, policy_kwargs=dict(net_arch=[32]))
     assert cnn_model.unrolled_training
+
+
+def test_cpu_cnn_compiler_options_give_the_same_update():
+    """The unrolled CPU path is compiled with XLA's faster dot options; its update matches XLA's defaults."""
+    from sbx.common.type_aliases import ReplayBufferSamplesNp
+
+    from sbx_eaudeqn import dqn
+    from sbx_eaudeqn.atari import make_atari
+
+    model = EauDeDQN("CnnPolicy", make_atari("ALE/Pong-v5"), population_size=2, buffer_size=100, seed=0,
+                     policy_kwargs=dict(net_arch=[32]))
+    rng = np.random.default_rng(0)
+    frames = lambda: rng.integers(0, 256, (8, *model.observation_space.shape), dtype=np.uint8)  # noqa: E731
+    data = ReplayBufferSamplesNp(frames(), rng.integers(0, 6, (8, 1)), frames(), np.zeros(8, np.float32),
+                                 rng.normal(size=8).astype(np.float32), np.full(8, 0.99, np.float32))
+    args = (type(model), 2, data, model.population, model.policy.qf_state, 0.0)
+    fast, _, fast_info = type(model)._train_population(*args[1:], unrolled=True)
+    default, _, default_info = jax.jit(dqn._population_steps, static_argnames=dqn._STATIC_ARGS)(*args, unrolled=True)
+    assert dqn.cpu_cnn_compiler_options() == dqn.CPU_CNN_COMPILER_OPTIONS  # accepted by the pinned jax
+    for fast_leaf, default_leaf in zip(*map(jax.tree_util.tree_leaves, (fast.params, default.params))):
+        np.testing.assert_allclose(fast_leaf, default_leaf, rtol=1e-4, atol=2e-5)  # Adam steps are 1e-4
+    np.testing.assert_allclose(fast.cumulated_losses, default.cumulated_losses, rtol=1e-4)
