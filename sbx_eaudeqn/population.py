@@ -112,10 +112,12 @@ def map_members(fn: Any, *stacked: Any, unrolled: bool = False) -> Any:
     ``unrolled=False`` uses ``jax.vmap``. ``unrolled=True`` traces one call per member instead: on CPU,
     XLA turns a vmapped convolution into a grouped one that runs about 1.5x slower than K separate
     convolutions (measured with the Nature CNN at batch 32, K = 5), so CNN populations use it there.
+    A population of one is never vmapped: XLA turns its matrix products into batched ones, which cost
+    more on CPU than the plain products SBX's single network gets.
     """
-    if not unrolled:
-        return jax.vmap(fn)(*stacked)
     size = jax.tree_util.tree_leaves(stacked[0])[0].shape[0]
+    if not unrolled and size > 1:
+        return jax.vmap(fn)(*stacked)
     outputs = [fn(*(_take(tree, k) for tree in stacked)) for k in range(size)]
     return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *outputs)
 

@@ -3,7 +3,7 @@
 Both keep SBX's actor, entropy coefficient, target critic and SAC losses (``SAC.update_critic``,
 ``SAC.update_actor``, ``SAC.soft_update`` and ``SAC.update_temperature`` are called as they are). What
 changes is the online critic: a population of twin critics (K for EauDe, 1 for PolyPrune) trained with
-``jax.vmap`` on one minibatch against the shared Polyak target, with masks re-applied after every step.
+``jax.vmap`` (K > 1) on one minibatch against the shared Polyak target, masks re-applied after every step.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sbx import SAC
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
 from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, first_member, host_floats
-from sbx_eaudeqn.population import PopulationState, check_period, init_population, set_learning_rate
+from sbx_eaudeqn.population import PopulationState, check_period, init_population, map_members, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 
@@ -182,8 +182,8 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
                 # whatever Adam's moments hold; masks only grow, so no weight ever comes back.
                 return apply_masks(member.params, masks), member.opt_state, loss, ent_coef_value
 
-            params, opt_state, losses, ent_coef_values = jax.vmap(member_update)(
-                population.params, population.opt_state, population.masks
+            params, opt_state, losses, ent_coef_values = map_members(
+                member_update, population.params, population.opt_state, population.masks
             )
             population = population.replace(
                 params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
