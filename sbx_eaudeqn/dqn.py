@@ -120,7 +120,7 @@ class _PopulationQDQN(PopulationMixin, DQN):
             )
 
         self._run_in_chunks(gradient_steps, run_chunk)
-        qf_loss, qf_mean_value = host_floats(jnp.stack(values["losses"]))
+        qf_loss, qf_mean_value = host_floats(values["losses"])
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/critic_loss", qf_loss)
         self.logger.record("train/qf_mean_value", qf_mean_value)
@@ -175,7 +175,7 @@ class _PopulationQDQN(PopulationMixin, DQN):
             population, infos = jax.lax.scan(one_update, population, jnp.arange(gradient_steps))
             info = jax.tree_util.tree_map(lambda x: x[-1], infos)
         qf_state = qf_state.replace(params=jax.tree_util.tree_map(lambda leaf: leaf[0], population.params))
-        return population, qf_state, info
+        return population, qf_state, jnp.stack(info)  # stacked here: one transfer for the logs, no eager op
 
     _loss_coef = 0.0
 

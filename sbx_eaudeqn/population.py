@@ -27,6 +27,7 @@ from typing import Any
 import flax.struct
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, mask_sparsity
@@ -241,4 +242,5 @@ def set_learning_rate(opt_state: Any, learning_rate: float) -> None:
     SBX's ``_update_learning_rate`` writes a scalar; the stacked state needs one value per member.
     """
     current = opt_state.hyperparams["learning_rate"]
-    opt_state.hyperparams["learning_rate"] = jnp.full(jnp.shape(current), learning_rate, dtype=jnp.float32)
+    # A host array: the jitted update takes it as an argument, so no eager device op runs per call.
+    opt_state.hyperparams["learning_rate"] = np.full(np.shape(current), learning_rate, dtype=np.float32)

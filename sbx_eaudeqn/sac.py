@@ -148,7 +148,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
             )
 
         self._run_in_chunks(gradient_steps, run_chunk)
-        actor_loss, qf_loss, ent_coef_loss, ent_coef = host_floats(jnp.stack(losses["values"]))
+        actor_loss, qf_loss, ent_coef_loss, ent_coef = host_floats(losses["values"])
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/actor_loss", actor_loss)
         self.logger.record("train/critic_loss", qf_loss)
@@ -200,7 +200,8 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
             return population, qf_state, actor_state, ent_coef_state, key, info
 
         carry = (population, qf_state, actor_state, ent_coef_state, key, (zero, zero, zero, zero))
-        return jax.lax.fori_loop(0, gradient_steps, one_update, carry)
+        *states, info = jax.lax.fori_loop(0, gradient_steps, one_update, carry)
+        return (*states, jnp.stack(info))  # stacked here: one transfer for the logs, no eager op
 
 
 class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
