@@ -116,6 +116,11 @@ def report(results: list[dict], out: pathlib.Path) -> str:
         label = method if method != "eaude" or scale == 1.0 else f"eaude (beta={scale:g})"
         lines.append(f"| {env} | {size} | {label} | {len(runs)} | {iqm(returns):.1f} [{low:.1f}, {high:.1f}] "
                      f"| {iqm([r['sparsity'] for r in runs]):.3f} |")
+    machines: dict[str, int] = {}
+    for result in results:
+        machine = result.get("machine", "the project's 2-core machine (untagged, before machine tags)")
+        machines[machine] = machines.get(machine, 0) + 1
+    lines.append("\nRuns per machine: " + "; ".join(f"{count} on {machine}" for machine, count in sorted(machines.items())))
     envs = sorted({key[0] for key in groups})
     for column, name, ylabel in ((1, "returns.png", "IQM of greedy return"), (2, "sparsity.png", "sparsity (IQM)")):
         figure, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.8), squeeze=False)

@@ -32,8 +32,9 @@ def _has_conv(params: Any) -> bool:
     return any(leaf.ndim >= 4 for leaf in jax.tree_util.tree_leaves(params))
 
 
-# XLA's CPU convolutions are slower than torch's oneDNN ones (benchmarks/cnn_step.py); letting XLA hand
-# its dot fusions to YNNPACK cut a Nature-CNN DQN step from about 30 ms to 24 ms here. jax.jit takes
+# XLA's CPU convolutions are slower than torch's oneDNN ones; letting XLA hand its dot fusions to
+# YNNPACK cut our Nature-CNN DQN train call (batch 32) from about 38 ms to 28 ms here, torch's time
+# (benchmarks/cnn_step.py, docs/results/cnn_step.md). jax.jit takes
 # such XLA options per function, and their names change between XLA releases, so they are only used
 # when the installed XLA accepts them; nothing else in the process is affected.
 CPU_CNN_COMPILER_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}
@@ -50,18 +51,18 @@ def cpu_cnn_compiler_options() -> dict[str, str] | None:
     return CPU_CNN_COMPILER_OPTIONS
 
 
-def _population_steps(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
+def _call_population_steps(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
     return cls._population_steps(gradient_steps, data, population, qf_state, loss_coef, unrolled)
 
 
 _STATIC_ARGS = ["cls", "gradient_steps", "unrolled"]
-_compiled_steps = jax.jit(_population_steps, static_argnames=_STATIC_ARGS)
+_compiled_steps = jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS)
 
 
 @cache
 def _compiled_unrolled_steps():
     """The unrolled path (CNNs on CPU), compiled with :func:`cpu_cnn_compiler_options`."""
-    return jax.jit(_population_steps, static_argnames=_STATIC_ARGS, compiler_options=cpu_cnn_compiler_options())
+    return jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS, compiler_options=cpu_cnn_compiler_options())
 
 
 class _PopulationQDQN(PopulationMixin, DQN):
