@@ -6,7 +6,7 @@ then timed rounds alternate over the models (A B C A B C ...), each round one ``
 and its ratio to the dense SBX parent measured in the same run, plus peak RSS of the process.
 Alternating rounds spread the machine's noise evenly over the algorithms.
 
-    python benchmarks/overhead.py --tasks cartpole pong --rounds 5       # DQN family (issues 3 and 5)
+    python benchmarks/overhead.py --tasks cartpole pong --rounds 7       # DQN family (issues 3 and 5)
     python benchmarks/overhead.py --quick                                # every task, under 5 minutes
     python benchmarks/overhead.py --sb3-device cuda                      # on a GPU machine (benchmarks/gpu_check.sh)
 
@@ -181,10 +181,11 @@ def main() -> None:
     rows, memory = [], {}
     for task in args.tasks:
         warmup, round_steps = steps[task]
-        rows += measure(task, warmup, round_steps, rounds)
+        task_rows = measure(task, warmup, round_steps, rounds)
+        rows += task_rows
         gpu = _gpu_peak_mib()
         memory[task] = f"peak RSS {_peak_rss_mib():.0f} MiB" + ("" if gpu is None else f", JAX peak GPU memory {gpu:.0f} MiB")
-        for row in rows[-len(_models(task)):]:
+        for row in task_rows:
             print(f"{task} {row['algo']}: {row['steps_per_sec']:.1f} steps/s, ratio {row['ratio']:.2f}", flush=True)
         print(f"{task} done, {memory[task]}", flush=True)
     lines = [
