@@ -142,7 +142,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
                 self.population,
                 self.policy.qf_state,
                 self.policy.actor_state,
-                self.actor_masks,
+                None if self.actor_schedule is None else self.actor_masks,  # a dense actor needs no masking
                 self.ent_coef_state,
                 self.key,
             )
@@ -162,7 +162,7 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
                           population, qf_state, actor_state, actor_masks, ent_coef_state, key):
         """``gradient_steps`` SAC updates: every member's critic, then Polyak, actor and entropy from slot 0.
 
-        The actor's mask is re-applied after each actor step (all ``True`` when the actor is dense).
+        The actor's mask is re-applied after each actor step when the actor is pruned (else ``actor_masks`` is None).
         """
         batch_size = data.observations.shape[0] // gradient_steps
         zero = jnp.array(0.0)
@@ -195,7 +195,8 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
                 lambda *_: (actor_state, qf_state, ent_coef_state, info[0], info[2], key),
                 actor_state, qf_state, ent_coef_state, batch.observations, target_entropy, key,
             )
-            actor_state = actor_state.replace(params=apply_masks(actor_state.params, actor_masks))
+            if actor_masks is not None:
+                actor_state = actor_state.replace(params=apply_masks(actor_state.params, actor_masks))
             info = (actor_loss, losses[0], ent_coef_loss, ent_coef_values[0])
             return population, qf_state, actor_state, ent_coef_state, key, info
 
