@@ -44,6 +44,8 @@ class PopulationMixin:
     population: PopulationState | None = None
     population_size: int = 1
     prune_scope: str = "layerwise"
+    # The last train call's logged values, still on the device: (logger keys, stacked values).
+    _pending_train_logs: tuple[tuple[str, ...], jax.Array] | None = None
 
     def _init_population_args(self, population_size: int, prune_scope: str) -> None:
         self.population_size = population_size
@@ -149,6 +151,33 @@ class PopulationMixin:
         """Record the values measured at the last event (cached, so no device sync per step)."""
         for key, value in self._event_logs.items():
             self.logger.record(key, value)  # type: ignore[attr-defined]
+
+    def _record_train_logs(self, keys: tuple[str, ...], values: jax.Array) -> None:
+        """Log a train call's values (``values[i]`` under ``keys[i]``) and the last event's.
+
+        The train values stay on the device until the logger dumps (:meth:`dump_logs`), which records
+        the latest ones as SB3 would have: a train call then waits for nothing, so consecutive calls
+        queue up on the device instead of syncing once each.
+        """
+        self._pending_train_logs = (keys, values)
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")  # type: ignore[attr-defined]
+        self._record_event_logs()
+
+    def _fetch_train_logs(self) -> None:
+        """Record the pending train values in the logger (one transfer)."""
+        if self._pending_train_logs is not None:
+            keys, values = self._pending_train_logs
+            for key, value in zip(keys, host_floats(values)):
+                self.logger.record(key, value)  # type: ignore[attr-defined]
+            self._pending_train_logs = None
+
+    def dump_logs(self) -> None:
+        """SB3's ``dump_logs``, with the pending train values fetched first."""
+        self._fetch_train_logs()
+        super().dump_logs()  # type: ignore[misc]
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "_pending_train_logs"]  # type: ignore[misc]
 
 
 @jax.jit

@@ -178,13 +178,17 @@ class _OfflineCQL:
         callback.on_training_start(locals(), globals())
         while self.num_timesteps < total_timesteps:
             self._update_current_progress_remaining(self.num_timesteps, total_timesteps)
+            previous = self._pending_train_logs
             self.train(batch_size=self.batch_size, gradient_steps=1)
+            if previous is not None:  # the host prepares step n + 1 while the device runs step n, no further
+                previous[1].block_until_ready()
             self.num_timesteps += 1
             self._on_step()
             callback.update_locals(locals())
             if not callback.on_step():
                 break
             if log_interval and self.num_timesteps % log_interval == 0:
+                self._fetch_train_logs()
                 self.logger.record("time/gradient_steps", self.num_timesteps)
                 self.logger.dump(step=self.num_timesteps)
         callback.on_training_end()

@@ -18,7 +18,7 @@ from gymnasium import spaces
 from sbx import DQN
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, host_floats
+from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
 from sbx_eaudeqn.population import PopulationState, acting_probabilities, check_period, init_population, map_members
 from sbx_eaudeqn.pruning import apply_masks
 
@@ -121,11 +121,7 @@ class _PopulationQDQN(PopulationMixin, DQN):
             )
 
         self._run_in_chunks(gradient_steps, run_chunk)
-        qf_loss, qf_mean_value = host_floats(values["losses"])
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        self.logger.record("train/critic_loss", qf_loss)
-        self.logger.record("train/qf_mean_value", qf_mean_value)
-        self._record_event_logs()
+        self._record_train_logs(("train/critic_loss", "train/qf_mean_value"), values["losses"])
 
     @property
     def unrolled_training(self) -> bool:

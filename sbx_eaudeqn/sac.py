@@ -18,7 +18,7 @@ from gymnasium import spaces
 from sbx import SAC
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, first_member, host_floats
+from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, first_member
 from sbx_eaudeqn.population import PopulationState, check_period, init_population, map_members, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
@@ -148,13 +148,8 @@ class _PopulationCriticSAC(PopulationMixin, SAC):
             )
 
         self._run_in_chunks(gradient_steps, run_chunk)
-        actor_loss, qf_loss, ent_coef_loss, ent_coef = host_floats(losses["values"])
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        self.logger.record("train/actor_loss", actor_loss)
-        self.logger.record("train/critic_loss", qf_loss)
-        self.logger.record("train/ent_coef_loss", ent_coef_loss)
-        self.logger.record("train/ent_coef", ent_coef)
-        self._record_event_logs()
+        keys = ("train/actor_loss", "train/critic_loss", "train/ent_coef_loss", "train/ent_coef")
+        self._record_train_logs(keys, losses["values"])
 
     @classmethod
     @partial(jax.jit, static_argnames=["cls", "gradient_steps", "policy_delay", "policy_delay_offset"])
