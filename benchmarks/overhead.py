@@ -142,6 +142,13 @@ def _gpu_peak_mib() -> float | None:
     return stats["peak_bytes_in_use"] / 2**20 if stats else None
 
 
+def _wait_for_device(model) -> None:
+    """Block until the JAX work a round queued is done, so that none of it is timed in the next round."""
+    import jax
+
+    jax.block_until_ready([getattr(model, "population", None), getattr(model.policy, "qf_state", None)])
+
+
 def measure(task: str, warmup: int, round_steps: int, rounds: int) -> list[dict]:
     """Median seconds per env step of each model of ``task``, rounds alternating between models."""
     models = {}
@@ -154,6 +161,7 @@ def measure(task: str, warmup: int, round_steps: int, rounds: int) -> list[dict]
         for name, model in models.items():
             start = time.perf_counter()
             model.learn(round_steps, reset_num_timesteps=False)
+            _wait_for_device(model)
             samples[name].append((time.perf_counter() - start) / round_steps)
     baseline = statistics.median(next(iter(samples.values())))
     return [
