@@ -55,6 +55,14 @@ def _forward(model, observations: np.ndarray):
     return lambda: jax.block_until_ready(state.apply_fn(state.params, observations))
 
 
+def _wait(model, _=None) -> None:
+    """Block until the model's queued JAX work is done (our train calls do not sync; SB3's do)."""
+    if not hasattr(model, "q_net"):
+        import jax
+
+        jax.block_until_ready([getattr(model, "population", None), model.policy.qf_state])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=30)
@@ -65,7 +73,7 @@ def main() -> None:
     observations = models["SBX DQN"].replay_buffer.observations[:32, 0]
     calls = {}
     for name, model in models.items():
-        calls[name, "train"] = lambda model=model: model.train(gradient_steps=1, batch_size=32)
+        calls[name, "train"] = lambda model=model: _wait(model, model.train(gradient_steps=1, batch_size=32))
         calls[name, "forward"] = _forward(model, observations)
     samples = {key: [] for key in calls}
     for _ in range(args.repeats):

@@ -33,7 +33,7 @@ def _has_conv(params: Any) -> bool:
 
 
 # XLA's CPU convolutions are slower than torch's oneDNN ones; letting XLA hand its dot fusions to
-# YNNPACK cut our Nature-CNN DQN train call (batch 32) from about 38 ms to 28 ms here, torch's time
+# YNNPACK cut our Nature-CNN DQN train call (batch 32) from about 38 ms to 27 ms here (torch: 24-30 ms)
 # (benchmarks/cnn_step.py, docs/results/cnn_step.md). jax.jit takes
 # such XLA options per function, and their names change between XLA releases, so they are only used
 # when the installed XLA accepts them; nothing else in the process is affected.
