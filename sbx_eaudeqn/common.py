@@ -19,6 +19,7 @@ from gymnasium import spaces
 from sbx_eaudeqn.population import PopulationState, check_eaude_args, prune_population, select_and_explore
 from sbx_eaudeqn.pruning import check_prune_scope, stacked_weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
+from sbx_eaudeqn.selection_log import SelectionLog
 
 
 def check_action_space(env: Any, allowed: type[spaces.Space], algorithm: str) -> None:
@@ -199,6 +200,7 @@ class EauDeMixin(PopulationMixin):
         self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
         self.sparsity_scale = float(sparsity_scale)
         self.max_prune_fraction = float(max_prune_fraction)
+        self.selection_log = SelectionLog(population_size)
         self._init_population_args(population_size, prune_scope)
 
     def _run_selection(self) -> None:
@@ -219,8 +221,9 @@ class EauDeMixin(PopulationMixin):
         )
         self._sync_leader_to_policy()
         info = jax.device_get(info)  # one transfer for all the values logged
+        self.selection_log.record(self.num_timesteps, info)  # type: ignore[attr-defined]
         losses = {f"train/cumulated_loss_{k}": float(loss) for k, loss in enumerate(info["cumulated_losses"])}
-        self._update_event_logs(losses | {"train/leader": int(info["leader"])})
+        self._update_event_logs(losses | {"train/leader": int(info["leader"])} | self.selection_log.logger_values())
 
 
 class PolyPruneMixin(PopulationMixin):

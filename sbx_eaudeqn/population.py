@@ -184,7 +184,8 @@ def select_and_explore(
 
     :param t: current time; :param period: T, time since the previous selection; :param total: L.
     :return: the new population and a dict with ``leader`` (index before reordering), ``parents``,
-        ``duplicates``, ``cumulated_losses`` (the L_k judged) and ``sparsities`` (after exploration).
+        ``duplicates``, ``explored`` (slots pruned to a sampled sparsity), ``cumulated_losses`` (the L_k
+        judged), ``parent_sparsities`` (each slot's before exploration) and ``sparsities`` (after).
     """
     population_size = population.size
     tournament_key, sampler_key = jax.random.split(key)
@@ -213,7 +214,9 @@ def select_and_explore(
         "leader": parents[0],
         "parents": parents,
         "duplicates": is_duplicate,
+        "explored": explore,
         "cumulated_losses": population.cumulated_losses,
+        "parent_sparsities": parent_sparsity,
         "sparsities": jax.vmap(mask_sparsity)(masks),
     }
     return new_population, info

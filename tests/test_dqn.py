@@ -61,7 +61,8 @@ def test_logger_keys(trained):
     _, log_dir = trained
     last = read_csv_columns(log_dir / "progress.csv")[-1]
     for key in ("train/sparsity", "train/leader", "train/population_sparsity", "train/critic_loss",
-                "rollout/exploration_rate", "train/cumulated_loss_0", "train/cumulated_loss_2"):
+                "rollout/exploration_rate", "train/cumulated_loss_0", "train/cumulated_loss_2",
+                "train/explored_win_share", "train/explored_slot_share", "train/winner_jump"):
         assert last.get(key, "") != "", key
 
 
@@ -90,6 +91,7 @@ def test_save_load_resume_identical_state(trained, tmp_path):
     assert trees_equal(loaded.population, model.population)
     assert trees_equal(loaded.key, model.key)
     assert trees_equal(loaded.policy.qf_state.target_params, model.policy.qf_state.target_params)
+    assert loaded.selection_log.history == model.selection_log.history
     for learner in (model, loaded):
         learner.set_logger(quiet_logger())
         np.random.seed(7)
@@ -223,3 +225,19 @@ def test_cpu_cnn_compiler_options_give_the_same_update():
         np.testing.assert_allclose(fast_leaf, default_leaf, rtol=1e-4, atol=2e-5)  # Adam steps are 1e-4
     np.testing.assert_allclose(fast.cumulated_losses, default.cumulated_losses, rtol=1e-4)
     np.testing.assert_allclose(fast_info, default_info, rtol=1e-4)  # leader's loss and mean Q
+
+
+def test_every_selection_is_written_to_selections_csv(tmp_path):
+    from sbx_eaudeqn.callbacks import SELECTIONS_FILE, SparsityHistoryCallback
+
+    model = eaude()
+    model.learn(400, callback=SparsityHistoryCallback(every=100, log_path=str(tmp_path)))
+    rows = read_csv_columns(tmp_path / SELECTIONS_FILE)
+    history = model.selection_log.history
+    assert len(history) > 5 and len(rows) == len(history)
+    assert [int(r["timesteps"]) for r in rows] == [h["timesteps"] for h in history]
+    assert [int(r["winner_explored"]) for r in rows] == [int(h["winner_explored"]) for h in history]
+    # A selection won by an explored member is the only way the leader gets sparser.
+    for before, after in zip(history, history[1:]):
+        if after["leader_sparsity"] > before["leader_sparsity"] + 1e-6:
+            assert after["winner_explored"]

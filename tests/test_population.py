@@ -17,6 +17,7 @@ from sbx_eaudeqn.population import (
     select_and_explore,
 )
 from sbx_eaudeqn.pruning import weight_sparsity
+from sbx_eaudeqn.selection_log import SelectionLog
 
 TX = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
 
@@ -163,3 +164,27 @@ def test_eaude_arguments_are_checked(kwargs, match):
 def test_default_tournament_size_is_three_or_k():
     assert check_eaude_args(5, None, 1.0, 0.2) == 3
     assert check_eaude_args(2, None, 1.0, 0.2) == 2
+
+
+def test_selection_log_says_whether_the_winner_was_just_explored_and_its_jump():
+    log = SelectionLog(5)
+    population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
+    # At t = L every copy jumps by the cap, so explored members are sparser than their parents.
+    new, first = select(population, t=10_000, period=100, total=10_000)
+    row = log.record(100, jax.device_get(first))
+    assert not row["winner_explored"] and row["explored_slots"] == 0  # the initial members were never explored
+    explored = np.asarray(first["explored"])
+    assert explored.any()
+    slot = int(np.flatnonzero(explored)[0])
+    losses = np.full(5, 5.0, np.float32)
+    losses[slot] = 0.1  # the explored copy wins the next selection
+    _, second = select(new.replace(cumulated_losses=jnp.asarray(losses)), seed=1, t=10_000, period=100, total=10_000)
+    row = log.record(200, jax.device_get(second))
+    assert row["leader_slot"] == slot and row["winner_explored"]
+    parent = float(first["parent_sparsities"][slot])
+    assert row["winner_parent_sparsity"] == pytest.approx(parent)
+    assert row["winner_jump"] == pytest.approx(float(first["sparsities"][slot]) - parent)
+    assert row["winner_jump"] > 0
+    assert log.explored_win_share == 0.5
+    assert log.explored_slot_share == pytest.approx(explored.sum() / 10)
+    assert log.logger_values()["train/winner_explored"] == 1.0
