@@ -1,0 +1,226 @@
+"""One runner for the benchmark grids: settings from the bundled ``hyperparams/*.yml``, one JSON per run.
+
+A run is a :class:`RunSpec`: an algorithm (its RL Zoo name), an environment, a seed, a budget in
+environment steps and keyword overrides. Its settings are the bundled YAML entry for that algorithm and
+environment, so users (``rl_zoo3 train --algo eaudedqn --env CartPole-v1``) and results share one
+source. A dense baseline (``dqn``, ``sac``) reads the EauDe file and keeps only the keywords of its SBX
+class, so it differs from EauDe by the method alone.
+
+Runs are resumable at two levels: a finished run is a file ``<out>/<run_id>.json`` and is never run
+again; a run in progress saves a checkpoint (model, replay buffer, evaluations) at every evaluation,
+in ``<out>/partial/``, and a later call continues it from there with ``learn(reset_num_timesteps=False)``.
+
+Executors: ``process`` (a local process pool), ``submitit-local`` (submitit's local executor, the same
+code path as a cluster) and ``slurm`` (submitit on Slurm; ``--slurm-partition`` etc.).
+
+Statistics use rliable (Agarwal et al. 2021): IQM with stratified bootstrap confidence intervals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import multiprocessing
+import os
+import pathlib
+import platform
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+
+# RL Zoo keys that configure the zoo's own set-up, not the algorithm's constructor.
+ZOO_ONLY_KEYS = {"n_timesteps", "policy", "callback", "n_envs", "normalize"}
+EVALUATIONS = 10  # greedy evaluations per run, every budget / EVALUATIONS steps
+EVAL_EPISODES = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """One training run: ``algo`` (RL Zoo name), ``env``, ``seed``, ``budget`` (env steps) and overrides.
+
+    :ivar group: a label shared by the seeds of one setting (the table's row).
+    :ivar overrides: constructor keywords that replace the bundled ones (``net_arch`` sets the widths).
+    """
+
+    group: str
+    algo: str
+    env: str
+    seed: int
+    budget: int
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.group}_seed{self.seed}"
+
+    def kwargs(self) -> dict[str, Any]:
+        """The constructor keywords: bundled settings, then the overrides."""
+        settings = bundled_settings(self.algo, self.env)
+        overrides = dict(self.overrides)
+        net_arch = overrides.pop("net_arch", None)
+        if net_arch is not None:
+            settings["policy_kwargs"] = dict(settings.get("policy_kwargs", {}), net_arch=list(net_arch))
+        settings.update(overrides)
+        settings["learning_starts"] = min(settings.get("learning_starts", 100), self.budget // 4)
+        return settings
+
+
+def algorithm_class(algo: str) -> type:
+    """The class of an RL Zoo algorithm name: ours, or SBX's dense ``dqn`` / ``sac``."""
+    import sbx
+
+    from sbx_eaudeqn.zoo import ZOO_ALGOS
+
+    classes = {"dqn": sbx.DQN, "sac": sbx.SAC} | ZOO_ALGOS
+    if algo not in classes:
+        raise ValueError(f"algo must be one of {sorted(classes)}, got {algo!r}")
+    return classes[algo]
+
+
+def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
+    """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered)."""
+    import yaml
+
+    from sbx_eaudeqn.zoo import hyperparams_path
+
+    source = {"dqn": "eaudedqn", "sac": "eaudesac"}.get(algo, algo)
+    entries = yaml.safe_load(hyperparams_path(source).read_text())
+    if env_id not in entries:
+        raise ValueError(f"hyperparams/{source}.yml has no entry for {env_id!r}; add one to run it")
+    settings = {key: value for key, value in entries[env_id].items() if key not in ZOO_ONLY_KEYS}
+    if isinstance(settings.get("policy_kwargs"), str):
+        settings["policy_kwargs"] = eval(settings["policy_kwargs"], {"dict": dict})  # the zoo's own format
+    accepted = inspect.signature(algorithm_class(algo).__init__).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        settings = {key: value for key, value in settings.items() if key in accepted}
+    return settings
+
+
+def _selection_summary(model: Any) -> dict[str, Any]:
+    """What the selection log says about the run (EauDe only): shares overall and in the last quarter."""
+    log = getattr(model, "selection_log", None)
+    if log is None or not log.history:
+        return {}
+    rows = log.history
+    last_quarter = rows[3 * len(rows) // 4 :]
+    explored_wins = [row for row in rows if row["winner_explored"]]
+    return {
+        "selections": len(rows),
+        "explored_win_share": log.explored_win_share,
+        "explored_slot_share": log.explored_slot_share,
+        "explored_win_share_last_quarter": float(np.mean([row["winner_explored"] for row in last_quarter])),
+        "mean_winning_jump": float(np.mean([row["winner_jump"] for row in explored_wins])) if explored_wins else 0.0,
+        "selection_trace": [[row["timesteps"], int(row["winner_explored"]), round(row["winner_jump"], 5),
+                             round(row["leader_sparsity"], 5)] for row in rows],
+    }
+
+
+def run_one(spec: RunSpec, out_dir: str) -> dict:
+    """Train one run (resuming its checkpoint if there is one) and return its result."""
+    import gymnasium as gym
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.monitor import Monitor
+
+    partial = pathlib.Path(out_dir) / "partial"
+    partial.mkdir(parents=True, exist_ok=True)
+    checkpoint, buffer_file, progress_file = (partial / f"{spec.run_id}{suffix}" for suffix in (".zip", "_buffer.pkl", ".json"))
+    cls = algorithm_class(spec.algo)
+    if progress_file.exists() and checkpoint.exists() and buffer_file.exists():
+        progress = json.loads(progress_file.read_text())
+        model = cls.load(checkpoint, env=gym.make(spec.env))
+        model.load_replay_buffer(buffer_file)
+    else:
+        progress = {"history": [], "seconds": 0.0}
+        model = cls("MlpPolicy", spec.env, seed=spec.seed, **spec.kwargs())
+    eval_env = Monitor(gym.make(spec.env))
+    eval_env.reset(seed=10_000 + spec.seed)
+    every = spec.budget // EVALUATIONS
+    seconds_before, started = progress["seconds"], time.time()
+
+    class EvaluateAndCheckpoint(BaseCallback):
+        """Greedy return and sparsity every ``budget / 10`` steps, then a checkpoint."""
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps % every == 0:
+                mean_return, _ = evaluate_policy(self.model, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True)
+                sparsity = float(getattr(self.model, "sparsity", 0.0))
+                progress["history"].append((self.num_timesteps, float(mean_return), sparsity))
+                progress["seconds"] = seconds_before + time.time() - started
+                if self.num_timesteps < spec.budget:
+                    self.model.save(checkpoint)
+                    self.model.save_replay_buffer(buffer_file)
+                    progress_file.write_text(json.dumps(progress))
+            return True
+
+    remaining = spec.budget - model.num_timesteps
+    model.learn(remaining, callback=EvaluateAndCheckpoint(), reset_num_timesteps=model.num_timesteps == 0)
+    history = progress["history"]
+    result = dict(run_id=spec.run_id, group=spec.group, algo=spec.algo, env=spec.env, seed=spec.seed,
+                  budget=spec.budget, overrides={k: v for k, v in spec.overrides}, history=history,
+                  final_return=history[-1][1], sparsity=history[-1][2], seconds=progress["seconds"],
+                  **_selection_summary(model))
+    for path in (checkpoint, buffer_file, progress_file):
+        path.unlink(missing_ok=True)
+    return result
+
+
+def _machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, jax {version('jax')}"
+
+
+def _save(result: dict, out: pathlib.Path) -> None:
+    result = dict(result, machine=_machine())
+    (out / f"{result['run_id']}.json").write_text(json.dumps(result))
+    print(json.dumps({k: v for k, v in result.items() if k not in ("history", "selection_trace")}), flush=True)
+
+
+def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, executor: str = "process",
+                slurm: dict[str, Any] | None = None) -> list[dict]:
+    """Run every spec without a result file in ``out``, in the order given; return all results in ``out``.
+
+    :param executor: ``process`` (local processes), ``submitit-local`` or ``slurm`` (submitit).
+    :param slurm: submitit parameters for Slurm (``slurm_partition``, ``timeout_min``, ...).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [spec for spec in specs if not (out / f"{spec.run_id}.json").exists()]
+    if todo and executor == "process":
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for future in as_completed([pool.submit(run_one, spec, str(out)) for spec in todo]):
+                _save(future.result(), out)
+    elif todo:
+        import submitit
+
+        if executor not in ("submitit-local", "slurm"):
+            raise ValueError(f"executor must be 'process', 'submitit-local' or 'slurm', got {executor!r}")
+        cluster = "local" if executor == "submitit-local" else "slurm"
+        submitter = submitit.AutoExecutor(folder=str(out / "submitit"), cluster=cluster)
+        submitter.update_parameters(**({"timeout_min": 24 * 60} | (slurm or {})))
+        with submitter.batch():
+            submitted = [submitter.submit(run_one, spec, str(out)) for spec in todo]
+        for job in submitted:
+            _save(job.result(), out)
+    return load_results(out)
+
+
+def load_results(out: pathlib.Path) -> list[dict]:
+    """Every finished run in ``out``."""
+    return [json.loads(path.read_text()) for path in sorted(out.glob("*_seed*.json"))]
+
+
+def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float, float]:
+    """IQM and its 95% stratified bootstrap interval, with rliable (one task, runs as rows)."""
+    from rliable import library as rly
+    from rliable import metrics
+
+    values = list(values)
+    if len(values) < 2:
+        return float(np.mean(values)), float(np.min(values)), float(np.max(values))
+    scores = {"runs": np.asarray(values, dtype=np.float64).reshape(-1, 1)}
+    point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps)
+    return float(point["runs"][0]), float(interval["runs"][0, 0]), float(interval["runs"][1, 0])

@@ -1,0 +1,165 @@
+"""What sets the sparsity EauDe discovers: final sparsity and return against each driver (issue 12).
+
+Drivers, each varied around the bundled settings (``hyperparams/eaudedqn.yml``, ``eaudesac.yml``):
+gradient steps per selection (about 128, 512, 2048: DQN selects at target updates, so this is
+``target_update_interval``), budget L, width, ``sparsity_scale`` (beta), the initial population, and for
+SAC the ``selection_period``. Every run also records the selection log: how often a freshly explored
+member won, and how large its jump was (see ``sbx_eaudeqn.selection_log``).
+
+Stages run in order of the questions they answer; each run is one JSON file in ``--out`` and runs
+resume (see ``benchmarks/runner.py``), so the study can be stopped and restarted at will:
+
+    python -m benchmarks.sparsity_study --stages period --jobs 2        # then: width budget acrobot sac ...
+    python -m benchmarks.sparsity_study --report-only                   # table and figures from the runs so far
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+import numpy as np
+
+from benchmarks.runner import RunSpec, iqm_with_ci, load_results, run_missing
+
+# DQN: gradient steps per selection -> target_update_interval (env steps). CartPole trains 128 gradient
+# steps every 256 env steps, Acrobot one per env step.
+DQN_PERIODS = {"CartPole-v1": {128: 256, 512: 1024, 2048: 4096}, "Acrobot-v1": {128: 128, 512: 512, 2048: 2048}}
+SEEDS = (0, 1, 2)
+
+
+def _dqn(group: str, algo: str, env: str, budget: int, period: int, width: int, **extra) -> list[RunSpec]:
+    overrides = dict(target_update_interval=DQN_PERIODS[env][period], net_arch=(width, width), **extra)
+    return [RunSpec(group, algo, env, seed, budget, tuple(sorted(overrides.items()))) for seed in SEEDS]
+
+
+def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int = 256, beta: float = 1.0,
+                 init: str | None = None, methods=("eaudedqn", "dqn")) -> list[RunSpec]:
+    """EauDe and its dense baseline at one setting (the group name lists it)."""
+    label = f"{env}_L{budget // 1000}k_p{period}_w{width}"
+    specs = []
+    for algo in methods:
+        extra = {}
+        name = f"{label}_{algo}"
+        if algo == "eaudedqn":
+            extra["sparsity_scale"] = beta
+            name += f"_b{beta:g}"
+            if init is not None:
+                extra["population_init"] = init
+                name += f"_{init}"
+        if algo == "polyprunedqn":
+            extra["final_sparsity"] = 0.95
+        specs += _dqn(name, algo, env, budget, period, width, **extra)
+    return specs
+
+
+def _sac_setting(budget: int, selection_period: int, width: int = 256, beta: float = 1.0,
+                 methods=("eaudesac", "sac"), **extra) -> list[RunSpec]:
+    label = f"Pendulum-v1_L{budget // 1000}k_p{selection_period}_w{width}"
+    specs = []
+    for algo in methods:
+        overrides = dict(net_arch=(width, width))
+        name = f"{label}_{algo}"
+        if algo == "eaudesac":
+            overrides |= dict(selection_period=selection_period, sparsity_scale=beta, **extra)
+            name += f"_b{beta:g}" + "".join(f"_{v}" for v in extra.values())
+        specs += [RunSpec(name, algo, "Pendulum-v1", seed, budget, tuple(sorted(overrides.items()))) for seed in SEEDS]
+    return specs
+
+
+def stages() -> dict[str, list[RunSpec]]:
+    """The study's runs, by stage."""
+    cartpole = "CartPole-v1"
+    return {
+        # 1. gradient steps per selection x beta, at the bundled budget and width
+        "period": [spec for period in (128, 512, 2048) for beta in (1.0, 2.0)
+                   for spec in _dqn_setting(cartpole, period=period, beta=beta,
+                                            methods=("eaudedqn", "dqn") if beta == 1.0 else ("eaudedqn",))],
+        # 2. width, at a period long enough to recover, with PolyPrune at 0.95 for the comparison
+        "width": [spec for width in (64, 1024, 256) for beta in (1.0, 2.0)
+                  for spec in _dqn_setting(cartpole, period=512, width=width, beta=beta,
+                                           methods=("eaudedqn", "dqn", "polyprunedqn") if beta == 1.0 else ("eaudedqn",))],
+        # 3. the initial population: copies of the target instead of independent inits
+        "init": _dqn_setting(cartpole, period=512, beta=2.0, init="copies", methods=("eaudedqn",)),
+        # 4. Acrobot-v1, the same questions
+        "acrobot": [spec for period in (128, 512) for width in (64, 256) for beta in (1.0, 2.0)
+                    for spec in _dqn_setting("Acrobot-v1", period=period, width=width, beta=beta,
+                                             methods=("eaudedqn", "dqn") if beta == 1.0 else ("eaudedqn",))],
+        # 5. budget
+        "budget": [spec for budget in (200_000, 500_000) for spec in
+                   _dqn_setting(cartpole, budget=budget, period=512, beta=2.0, methods=("eaudedqn",))],
+        # 6. SAC on Pendulum-v1: selection period and budget
+        "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))
+                for spec in _sac_setting(budget, period)],
+    }
+
+
+def report(results: list[dict], out: pathlib.Path) -> str:
+    """Markdown table per group and the figure sparsity vs. explored win share."""
+    groups: dict[str, list[dict]] = {}
+    for result in results:
+        groups.setdefault(result["group"], []).append(result)
+    lines = ["| setting | runs | IQM final return [95% CI] | IQM final sparsity [95% CI] | explored win share "
+             "(last quarter) | explored slot share | mean winning jump | selections |",
+             "|---|---|---|---|---|---|---|---|"]
+    for group, runs in sorted(groups.items()):
+        ret = iqm_with_ci([r["final_return"] for r in runs])
+        spa = iqm_with_ci([r["sparsity"] for r in runs])
+        row = f"| {group} | {len(runs)} | {ret[0]:.1f} [{ret[1]:.1f}, {ret[2]:.1f}] | {spa[0]:.3f} [{spa[1]:.3f}, {spa[2]:.3f}] |"
+        if "selections" in runs[0]:
+            mean = lambda key: float(np.mean([r[key] for r in runs]))  # noqa: E731
+            row += (f" {mean('explored_win_share'):.2f} ({mean('explored_win_share_last_quarter'):.2f}) "
+                    f"| {mean('explored_slot_share'):.2f} | {mean('mean_winning_jump'):.4f} | {mean('selections'):.0f} |")
+        else:
+            row += " | | | |"
+        lines.append(row)
+    _figure(results, out)
+    return "\n".join(lines)
+
+
+def _figure(results: list[dict], out: pathlib.Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    eaude = [r for r in results if "selections" in r]
+    if not eaude:
+        return
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for r in eaude:
+        marker = "o" if r["env"] == "CartPole-v1" else ("s" if r["env"] == "Acrobot-v1" else "^")
+        axes[0].scatter(r["explored_win_share_last_quarter"], r["sparsity"], marker=marker, s=18)
+        trace = np.asarray(r["selection_trace"])
+        axes[1].plot(trace[:, 0] / r["budget"], trace[:, 3], lw=0.7)
+    axes[0].set_xlabel("share of selections won by an explored member (last quarter)")
+    axes[0].set_ylabel("final leader sparsity")
+    axes[1].set_xlabel("t / L")
+    axes[1].set_ylabel("leader sparsity")
+    figure.tight_layout()
+    figure.savefig(out / "sparsity_vs_wins.png", dpi=100)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> None:
+    all_stages = stages()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stages", nargs="+", default=list(all_stages), choices=list(all_stages))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--out", default="docs/results/sparsity_study")
+    args = parser.parse_args(argv)
+    out = pathlib.Path(args.out)
+    specs = [] if args.report_only else [spec for stage in args.stages for spec in all_stages[stage]]
+    results = run_missing(specs, out, args.jobs, args.executor)
+    if not results:
+        raise SystemExit(f"no finished runs in {out}")
+    text = report(results, out)
+    (out / "table.md").write_text(f"Command: python -m benchmarks.sparsity_study {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
