@@ -109,14 +109,19 @@ def _selection_summary(model: Any) -> dict[str, Any]:
     rows = log.history
     last_quarter = rows[3 * len(rows) // 4 :]
     explored_wins = [row for row in rows if row["winner_explored"]]
+    gain_by_age: dict[str, float] = {}  # sparsity the leader gained, by the winner's age (-1: never explored)
+    for row in rows:
+        age = str(row.get("winner_age", -1))
+        gain_by_age[age] = gain_by_age.get(age, 0.0) + max(row.get("sparsity_gain", 0.0), 0.0)
     return {
         "selections": len(rows),
         "explored_win_share": log.explored_win_share,
         "explored_slot_share": log.explored_slot_share,
         "explored_win_share_last_quarter": float(np.mean([row["winner_explored"] for row in last_quarter])),
         "mean_winning_jump": float(np.mean([row["winner_jump"] for row in explored_wins])) if explored_wins else 0.0,
+        "sparsity_gain_by_winner_age": gain_by_age,
         "selection_trace": [[row["timesteps"], int(row["winner_explored"]), round(row["winner_jump"], 5),
-                             round(row["leader_sparsity"], 5)] for row in rows],
+                             round(row["leader_sparsity"], 5), row.get("winner_age", -1)] for row in rows],
     }
 
 

@@ -4,7 +4,8 @@ The leader's sparsity only grows when a freshly explored member (a copy pruned t
 the previous selection) wins a selection. With Eq. 3, the final sparsity is set by how often such copies
 win and by how large their jumps were. :class:`SelectionLog` keeps, per selection, whether the winner
 had been explored, its jump (sparsity after exploration minus its parent's) and its parent's sparsity,
-plus running shares for the SB3 logger:
+how many selections ago the winner was last explored (its age: a copy may survive a selection or more
+before it wins) and the sparsity the leader gained, plus running shares for the SB3 logger:
 
 - ``explored_win_share``: wins by explored members / selections;
 - ``explored_slot_share``: explored members / members judged; a winner drawn at random would give
@@ -20,8 +21,9 @@ import numpy as np
 
 SELECTION_FIELDS = (
     "timesteps", "leader_slot", "winner_explored", "winner_jump", "winner_parent_sparsity", "leader_sparsity",
-    "explored_slots", "cumulated_losses",
+    "explored_slots", "cumulated_losses", "winner_age", "sparsity_gain",
 )
+NEVER_EXPLORED = -1  # the age of a member no selection has explored yet
 
 
 class SelectionLog:
@@ -34,6 +36,7 @@ class SelectionLog:
         self.explored = np.zeros(population_size, bool)  # slot pruned to a sampled sparsity at the last selection
         self.jumps = np.zeros(population_size, np.float32)  # that slot's sampled increase in sparsity
         self.parent_sparsities = np.zeros(population_size, np.float32)  # its parent's sparsity
+        self.ages = np.full(population_size, NEVER_EXPLORED)  # selections since each slot's lineage was explored
         self.history: list[dict[str, Any]] = []
         self.explored_wins = 0
         self.explored_slots_judged = 0
@@ -46,6 +49,8 @@ class SelectionLog:
         remembered for the next one. Returns the row added to :attr:`history`.
         """
         leader = int(info["leader"])
+        ages = getattr(self, "ages", np.full(len(self.explored), NEVER_EXPLORED))  # logs saved before ages existed
+        previous_sparsity = self.history[-1]["leader_sparsity"] if self.history else 0.0
         row = {
             "timesteps": int(timesteps),
             "leader_slot": leader,
@@ -55,12 +60,16 @@ class SelectionLog:
             "leader_sparsity": float(info["sparsities"][0]),
             "explored_slots": int(self.explored.sum()),
             "cumulated_losses": [float(loss) for loss in info["cumulated_losses"]],
+            "winner_age": int(ages[leader]),
+            "sparsity_gain": float(info["sparsities"][0]) - previous_sparsity,
         }
         self.history.append(row)
         self.explored_wins += row["winner_explored"]
         self.explored_slots_judged += row["explored_slots"]
         self.slots_judged += len(self.explored)
         self.explored = np.asarray(info["explored"], bool).copy()
+        inherited = ages[np.asarray(info["parents"])]
+        self.ages = np.where(self.explored, 0, np.where(inherited == NEVER_EXPLORED, NEVER_EXPLORED, inherited + 1))
         self.parent_sparsities = np.asarray(info["parent_sparsities"], np.float32).copy()
         self.jumps = np.where(self.explored, np.asarray(info["sparsities"]) - self.parent_sparsities, 0.0).astype(np.float32)
         return row
@@ -94,4 +103,5 @@ class SelectionLog:
         losses = " ".join(f"{loss:.6g}" for loss in row["cumulated_losses"])
         return [str(row["timesteps"]), str(row["leader_slot"]), str(int(row["winner_explored"])),
                 f"{row['winner_jump']:.6f}", f"{row['winner_parent_sparsity']:.6f}", f"{row['leader_sparsity']:.6f}",
-                str(row["explored_slots"]), losses]
+                str(row["explored_slots"]), losses, str(row.get("winner_age", NEVER_EXPLORED)),
+                f"{row.get('sparsity_gain', 0.0):.6f}"]

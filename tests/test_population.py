@@ -180,7 +180,8 @@ def test_selection_log_says_whether_the_winner_was_just_explored_and_its_jump():
     losses[slot] = 0.1  # the explored copy wins the next selection
     _, second = select(new.replace(cumulated_losses=jnp.asarray(losses)), seed=1, t=10_000, period=100, total=10_000)
     row = log.record(200, jax.device_get(second))
-    assert row["leader_slot"] == slot and row["winner_explored"]
+    assert row["leader_slot"] == slot and row["winner_explored"] and row["winner_age"] == 0
+    assert row["sparsity_gain"] == pytest.approx(float(second["sparsities"][0]) - float(first["sparsities"][0]))
     parent = float(first["parent_sparsities"][slot])
     assert row["winner_parent_sparsity"] == pytest.approx(parent)
     assert row["winner_jump"] == pytest.approx(float(first["sparsities"][slot]) - parent)
