@@ -1,11 +1,11 @@
-"""The selection dynamics of EauDe on a toy problem, against the shapes DESIGN.md predicts.
+"""The selection dynamics of EauDe on a toy problem, against the shapes docs/design.md predicts.
 
 No environment: K = 5 members of one 100x100 layer go through 1000 selections (period 1000 steps,
 L = 1M). Each member's cumulated loss is 1 + noise (sd 0.05), plus 0.1 for a member pruned at the
 previous selection (its recovery cost), plus, with a capacity s*, 10 (s - s*) above it. This runs the
 package's own ``select_and_explore`` and prints the leader's sparsity at 25/50/75/100% of training.
 
-Expected (toy simulation in DESIGN.md): free pruning with beta = 1 grows about linearly (0.10, 0.22,
+Expected (the toy simulation behind docs/design.md, "What to expect"): free pruning with beta = 1 grows about linearly (0.10, 0.22,
 0.38 at 25/50/75%) to about 0.90 (0.99 with beta = 2); a capacity s* = 0.5 stalls just past it (0.54),
 s* = 0.8 at about 0.79.
 
