@@ -1,6 +1,7 @@
 """Packaging steps that pyproject.toml metadata cannot express; everything else is in pyproject.toml.
 
-* The RL Zoo start-up hook, ``sbx_eaudeqn_zoo.pth``, must sit at the top of site-packages.
+* The RL Zoo start-up hook, ``sbx_eaudeqn_zoo.pth``, must sit at the top of site-packages, after a
+  regular install and after an editable one (``pip install -e .``) alike.
 * The hyperparameter files live in ``hyperparams/`` at the top of the project and ship inside the
   package as ``sbx_eaudeqn/hyperparams/``, where ``sbx_eaudeqn.zoo`` finds them.
 """
@@ -27,6 +28,19 @@ class BuildPyWithZooFiles(build_py):
         for source, target in self._extra_files():
             self.mkpath(str(target.parent))
             self.copy_file(str(source), str(target), preserve_mode=False)
+        if getattr(self, "editable_mode", False):
+            self._add_hook_to_editable_wheel()
+
+    def _add_hook_to_editable_wheel(self) -> None:
+        """``pip install -e .``: put the start-up hook at the root of the editable wheel as well.
+
+        An editable wheel maps the packages and modules to this checkout and ignores what build_py
+        writes to ``build_lib``. For editable builds setuptools points the ``install`` command's
+        ``install_lib`` at the root of the wheel being assembled (where non-linked files go), so a
+        file placed there lands at the top of site-packages, where Python runs ``.pth`` files.
+        """
+        wheel_root = pathlib.Path(self.get_finalized_command("install").install_lib)
+        self.copy_file(PTH_FILE, str(wheel_root / PTH_FILE), preserve_mode=False)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
         return [*super().get_outputs(include_bytecode), *(str(target) for _, target in self._extra_files())]

@@ -3,6 +3,13 @@
 ``rl_zoo3 train --algo eaudesac ...`` works once the package is installed, through the start-up hook
 ``sbx_eaudeqn_zoo_hook`` (see its docstring). ``sbx-eaudeqn-zoo train --algo eaudesac ...`` is the
 explicit route SBX documents: register, then run the zoo's command line.
+
+RL Zoo's commands that only load a trained agent (``rl_zoo3 enjoy``, ``python -m rl_zoo3.enjoy``,
+``python -m rl_zoo3.record_video`` and ``python -m rl_zoo3.push_to_hub``) give SB3's off-policy
+algorithms a one-transition replay buffer, from lists of algorithm names written inside them. Ours
+get the same: when the process runs one of these commands, the zoo's algorithm table holds versions
+of our classes whose ``load`` defaults to ``buffer_size=1``. ``python -m rl_zoo3.load_from_hub`` only
+downloads files and needs nothing but the registration.
 """
 
 from __future__ import annotations
@@ -102,6 +109,47 @@ def _loader_without_buffer(cls):
     return type(cls.__name__, (cls,), {"load": classmethod(load)})
 
 
+# RL Zoo modules that, run as a program, only load an agent to run it (never to train it further).
+LOAD_ONLY_COMMANDS = ("rl_zoo3.enjoy", "rl_zoo3.record_video", "rl_zoo3.push_to_hub")
+def main_module(argv: list[str] | None = None) -> str | None:
+    """The module a Python command line runs as its program, from ``sys.orig_argv`` by default.
+
+    ``python -m rl_zoo3.record_video ...`` gives ``"rl_zoo3.record_video"`` (interpreter options such
+    as ``-u`` or ``-W error`` before it are skipped); a script path inside the ``rl_zoo3`` package
+    (``python .../rl_zoo3/record_video.py``) gives the same; anything else (``-c``, another script, a
+    console script such as ``rl_zoo3``) gives None.
+    """
+    argv = list(getattr(sys, "orig_argv", []) if argv is None else argv)
+    arguments = iter(argv[1:])
+    for argument in arguments:
+        if argument == "--":
+            argument = next(arguments, "")
+        elif argument.startswith("--"):  # --check-hash-based-pycs takes a value; the others do not
+            if argument == "--check-hash-based-pycs":
+                next(arguments, None)
+            continue
+        elif argument.startswith("-") and len(argument) > 1:
+            flags = argument[1:]
+            for position, flag in enumerate(flags):
+                rest = flags[position + 1 :]
+                if flag == "m":
+                    return rest or next(arguments, None)
+                if flag == "c":
+                    return None
+                if flag in "WX":  # options that take a value, attached or next
+                    if not rest:
+                        next(arguments, None)
+                    break
+            continue
+        if argument in ("", "-"):
+            return None
+        script = pathlib.PurePath(argument)
+        if script.parent.name == "rl_zoo3" and script.suffix == ".py":
+            return f"rl_zoo3.{script.stem}"
+        return None
+    return None
+
+
 def _enjoy_off_policy(enjoy):
     """Wrap ``rl_zoo3.enjoy.enjoy`` so that it loads our (off-policy) agents with a 1-transition buffer.
 
@@ -131,6 +179,9 @@ def register() -> None:
     import rl_zoo3.hyperparams_opt as opt
 
     rl_zoo3.ALGOS.update(ZOO_ALGOS)  # the dict that rl_zoo3.utils, train, exp_manager and enjoy share
+    if main_module() in LOAD_ONLY_COMMANDS:
+        # This process runs a command that loads an agent to run it: no replay buffer (see above).
+        rl_zoo3.ALGOS.update({name: _loader_without_buffer(cls) for name, cls in ZOO_ALGOS.items()})
     eaude_names = ("population_size", "sparsity_scale", "max_prune_fraction")
     polyprune_names = ("final_sparsity", "prune_start", "prune_end")
     for name, base, extend, names in (

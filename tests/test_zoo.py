@@ -130,3 +130,50 @@ def test_enjoy_loads_with_a_one_transition_buffer(tmp_path):
     EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, buffer_size=5000).save(tmp_path / "model")
     model = _loader_without_buffer(EauDeDQN).load(tmp_path / "model")
     assert isinstance(model, EauDeDQN) and model.replay_buffer.buffer_size == 1
+
+
+def test_record_video_loads_a_large_buffer_cnn_model_without_its_buffer(tmp_path):
+    # A CnnPolicy EauDeDQN trained by the zoo on Pong (no gradient step: the budget ends before learning_starts).
+    rl_zoo3("train", "--algo", "eaudedqn", "--env", "PongNoFrameskip-v4", "-n", "100", "--hyperparams",
+            "buffer_size:300", "learning_starts:1000", "population_size:2", "policy_kwargs:dict(net_arch=[32])",
+            "--env-kwargs", "max_num_frames_per_episode:800", cwd=tmp_path)
+    model_path = tmp_path / "logs/eaudedqn/PongNoFrameskip-v4_1/PongNoFrameskip-v4.zip"
+    from sbx_eaudeqn import EauDeDQN
+
+    model = EauDeDQN.load(model_path, buffer_size=1)
+    model.buffer_size = 1_000_000  # what the bundled Atari settings save (a 28-56 GB buffer)
+    model.save(model_path)
+
+    spy = tmp_path / "replay_buffers.txt"
+    run([sys.executable, "-m", "rl_zoo3.record_video", "--algo", "eaudedqn", "--env", "PongNoFrameskip-v4",
+         "-f", "logs/", "-n", "20", "--no-render"], tmp_path,
+        PYTHONPATH=str(TESTS / "replay_buffer_spy"), REPLAY_BUFFER_SPY=str(spy))
+    assert spy.read_text().split() == ["1"]  # one buffer built on loading, of one transition
+    assert list((tmp_path / "logs/eaudedqn/PongNoFrameskip-v4_1/videos").glob("*.mp4"))
+
+
+def test_load_only_zoo_commands_are_recognised():
+    from sbx_eaudeqn.zoo import LOAD_ONLY_COMMANDS, main_module
+
+    assert main_module(["python", "-m", "rl_zoo3.record_video", "--algo", "eaudedqn"]) == "rl_zoo3.record_video"
+    assert main_module(["python", "-u", "-W", "error", "-m", "rl_zoo3.push_to_hub"]) == "rl_zoo3.push_to_hub"
+    assert main_module(["python", "/venv/lib/site-packages/rl_zoo3/enjoy.py", "--algo", "x"]) == "rl_zoo3.enjoy"
+    # Training keeps its buffer: neither the console script nor an argument after the program counts.
+    assert main_module(["python", "/venv/bin/rl_zoo3", "train", "-m", "rl_zoo3.enjoy"]) not in LOAD_ONLY_COMMANDS
+    assert main_module(["python", "-m", "rl_zoo3.train"]) not in LOAD_ONLY_COMMANDS
+    assert main_module(["python", "-c", "import rl_zoo3.enjoy"]) is None
+
+
+def test_editable_install_carries_the_startup_hook(tmp_path):
+    """``pip install -e .`` builds an editable wheel; the hook must be at its root, as in a regular one."""
+    pytest.importorskip("setuptools", minversion="77")
+    root = TESTS.parent
+    script = f"from setuptools import build_meta; print(build_meta.build_editable({str(tmp_path)!r}))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    import zipfile
+
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "sbx_eaudeqn_zoo.pth" in names  # at the top of site-packages once installed
+    assert zipfile.ZipFile(wheel).read("sbx_eaudeqn_zoo.pth").decode().strip() == "import sbx_eaudeqn_zoo_hook"
