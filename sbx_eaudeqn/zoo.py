@@ -100,6 +100,29 @@ def _keep_saved_population(load_pretrained):
     return wrapped
 
 
+def _read_trial_zero(read_hyperparameters):
+    """Wrap ``ExperimentManager.read_hyperparameters`` so that ``--trial-id 0`` loads trial 0.
+
+    The zoo applies a stored trial only ``if self.trial_id``, which skips the first trial of a study.
+    For our algorithms, trial 0's parameters are applied as the zoo applies any other trial's: over the
+    YAML file, under ``--hyperparams``.
+    """
+
+    @functools.wraps(read_hyperparameters)
+    def wrapped(self):
+        if not (self.algo in ZOO_ALGOS and self.storage and self.study_name and self.trial_id == 0):
+            return read_hyperparameters(self)
+        custom = self.custom_hyperparams
+        self.custom_hyperparams = self.load_trial(self.storage, self.study_name, 0) | (custom or {})
+        try:
+            return read_hyperparameters(self)
+        finally:
+            self.custom_hyperparams = custom
+
+    wrapped._sbx_eaudeqn = True
+    return wrapped
+
+
 def _loader_without_buffer(cls):
     """``cls`` whose ``load`` defaults to ``buffer_size=1``, as ``rl_zoo3 enjoy`` does for SB3's off-policy algorithms."""
 
@@ -195,6 +218,8 @@ def register() -> None:
     manager = rl_zoo3.exp_manager.ExperimentManager
     if not getattr(manager.__init__, "_sbx_eaudeqn", False):
         manager.__init__ = _default_config(manager.__init__)
+    if not getattr(manager.read_hyperparameters, "_sbx_eaudeqn", False):
+        manager.read_hyperparameters = _read_trial_zero(manager.read_hyperparameters)
     if not getattr(manager._load_pretrained_agent, "_sbx_eaudeqn", False):
         manager._load_pretrained_agent = _keep_saved_population(manager._load_pretrained_agent)
     if not getattr(rl_zoo3.enjoy.enjoy, "_sbx_eaudeqn", False):

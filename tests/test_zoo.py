@@ -177,3 +177,44 @@ def test_editable_install_carries_the_startup_hook(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "sbx_eaudeqn_zoo.pth" in names  # at the top of site-packages once installed
     assert zipfile.ZipFile(wheel).read("sbx_eaudeqn_zoo.pth").decode().strip() == "import sbx_eaudeqn_zoo_hook"
+
+
+def test_two_tuning_workers_share_one_journal_study(tmp_path):
+    """Tuning on many machines: workers started at once on one Optuna journal file fill one study."""
+    optuna = pytest.importorskip("optuna")
+    journal = tmp_path / "shared/eaudesac_pendulum.log"  # a file on a shared file system, in real use
+    command = [str(BIN / "rl_zoo3"), "train", "--algo", "eaudesac", "--env", "Pendulum-v1", "-optimize",
+               "--storage", str(journal), "--study-name", "pendulum", "--n-trials", "1", "-n", "150",
+               "--n-startup-trials", "2", "--n-evaluations", "1", "--eval-episodes", "1", "--sampler", "random",
+               "--pruner", "none", "--hyperparams", "learning_starts:100", "selection_period:25"]
+    environment = os.environ | {"JAX_PLATFORMS": "cpu"}
+    workers = []
+    for worker in (1, 2):
+        folder = tmp_path / f"worker{worker}"  # each machine has its own log folder
+        folder.mkdir()
+        workers.append(subprocess.Popen([*command, "--seed", str(worker)], cwd=folder, env=environment,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+    for worker, output in zip(workers, outputs):
+        assert worker.returncode == 0, output[-4000:]
+
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    study = optuna.load_study(study_name="pendulum", storage=storage)
+    trials = [trial for trial in study.trials if trial.state == optuna.trial.TrialState.COMPLETE]
+    assert len(trials) == 2
+    for trial in trials:  # our parameters were sampled, next to the zoo's SAC ones
+        assert {"population_size", "sparsity_scale", "max_prune_fraction", "learning_rate"} <= set(trial.params)
+    # Each worker ran one of the two trials.
+    ran = sorted(number for output in outputs for number in (0, 1) if f"Trial {number} finished" in output)
+    assert ran == [0, 1]
+
+    # Any machine can then train with a trial's parameters, our converter passing ours through
+    # (trial 0 included, which the zoo itself skips).
+    first = study.trials[0]
+    rl_zoo3("train", "--algo", "eaudesac", "--env", "Pendulum-v1", "-n", "120", "--storage", str(journal),
+            "--study-name", "pendulum", "--trial-id", "0", "--hyperparams", "learning_starts:100", cwd=tmp_path)
+    config = dict(yaml.load((tmp_path / "logs/eaudesac/Pendulum-v1_1/Pendulum-v1/config.yml").read_text(),
+                            Loader=yaml.UnsafeLoader))
+    assert config["population_size"] == first.params["population_size"]
+    assert config["sparsity_scale"] == first.params["sparsity_scale"]
+    assert config["learning_starts"] == 100  # --hyperparams still wins over the trial
