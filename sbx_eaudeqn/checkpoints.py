@@ -110,8 +110,8 @@ def _is_path(path: Any) -> bool:
 
 
 @contextlib.contextmanager
-def _opened_zip(path: str | os.PathLike | io.BufferedIOBase) -> Iterator[zipfile.ZipFile]:
-    """The zip archive SB3's ``load`` would read (``.zip`` tried too), restoring a file object's position."""
+def opened_zip(path: str | os.PathLike | io.BufferedIOBase) -> Iterator[zipfile.ZipFile]:
+    """The model zip SB3's ``load`` would read (``path`` or ``path.zip``); a file object's position is restored."""
     if _is_path(path):
         with open_path(pathlib.Path(path), "r", verbose=0, suffix="zip") as file, zipfile.ZipFile(file) as archive:
             yield archive
@@ -151,7 +151,7 @@ def saved_algorithm(path: str | os.PathLike | io.BufferedIOBase) -> str:
     Reads only the small entry our ``save`` writes; files without it (older files of ours, SBX or SB3
     models) are recognised from their saved attributes.
     """
-    with _opened_zip(path) as archive:
+    with opened_zip(path) as archive:
         names = archive.namelist()
         if ALGORITHM_ENTRY in names:
             return json.loads(archive.read(ALGORITHM_ENTRY))["algorithm"]
