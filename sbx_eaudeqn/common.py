@@ -1,9 +1,9 @@
 """What the EauDe and PolyPrune algorithms share on top of their SBX parents.
 
 Each algorithm keeps its online networks in a :class:`~sbx_eaudeqn.population.PopulationState`
-(K members for EauDe, one for PolyPrune). Every ``event period`` gradient steps an *event* runs:
-an EauDe selection or a PolyPrune pruning step. Gradient steps are run in jitted chunks that end
-exactly on events, so an event never falls inside a compiled loop.
+(K members for EauDe, one for PolyPrune). At the end of every period (a number of gradient steps, or
+a target update for the DQN family) EauDe selects and PolyPrune prunes. Gradient steps run in jitted
+chunks that end exactly on those, so that a selection or pruning never falls inside a compiled loop.
 """
 
 from __future__ import annotations
@@ -13,10 +13,21 @@ from typing import Any
 
 import gymnasium as gym
 import jax
+import jax.numpy as jnp
 import numpy as np
+from flax.training.train_state import TrainState
 from gymnasium import spaces
+from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-from sbx_eaudeqn.population import PopulationState, check_eaude_args, prune_population, select_and_explore
+from sbx_eaudeqn.checkpoints import CheckpointMixin
+from sbx_eaudeqn.warm_start import WarmStartMixin
+from sbx_eaudeqn.population import (
+    PopulationState,
+    check_eaude_args,
+    init_population,
+    prune_population,
+    select_and_explore,
+)
 from sbx_eaudeqn.pruning import check_prune_scope, stacked_weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 from sbx_eaudeqn.selection_log import SelectionLog
@@ -39,8 +50,13 @@ def check_action_space(env: Any, allowed: type[spaces.Space], algorithm: str) ->
         )
 
 
-class PopulationMixin:
-    """Population bookkeeping shared by the algorithm classes (mixed in before the SBX class)."""
+class PopulationMixin(CheckpointMixin, WarmStartMixin):
+    """Population bookkeeping shared by the algorithm classes (mixed in before the SBX class).
+
+    The population stands for SBX's online critic: :meth:`_critic` and :meth:`_set_critic` give the
+    critic state(s) SBX's update functions take (``policy.qf_state``; a tuple for an algorithm with
+    several, as TQC's two), and :meth:`_init_member` builds one member's fresh parameters.
+    """
 
     population: PopulationState | None = None
     population_size: int = 1
@@ -51,9 +67,9 @@ class PopulationMixin:
     def _init_population_args(self, population_size: int, prune_scope: str) -> None:
         self.population_size = population_size
         self.prune_scope = check_prune_scope(prune_scope)
-        self._steps_since_event = 0
-        self._last_event_timestep = 0
-        self._event_logs: dict[str, float] = {}
+        self._period_steps = 0  # gradient steps since the last selection or pruning
+        self._period_start = 0  # num_timesteps at the last selection or pruning
+        self._population_logs: dict[str, float] = {}  # values measured at the last selection or pruning
         self.population = None
 
     def learn(self, total_timesteps: int, callback=None, log_interval: int = 4, tb_log_name: str | None = None,
@@ -64,19 +80,36 @@ class PopulationMixin:
             progress_bar,
         )
 
+    # ----- the critic the population stands for ----------------------------------------------
+    def _critic(self) -> Any:
+        """SBX's online critic state(s): what its update functions take (``policy.qf_state`` here)."""
+        return self.policy.qf_state  # type: ignore[attr-defined]
+
+    def _set_critic(self, critic: Any) -> None:
+        self.policy.qf_state = critic  # type: ignore[attr-defined]
+
+    def _example_inputs(self) -> tuple:
+        """One example input of the critic, to initialise members (observation, and action for a Q(s, a) critic)."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
+    def _init_member(self, key: jax.Array, inputs: tuple) -> tuple[Any, Any]:
+        """Fresh parameters of one member, and its extra state (batch statistics) or None."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
     # ----- set-up and loading -----------------------------------------------------------------
-    def _setup_with_population(self, build_population: Callable[[], PopulationState]) -> None:
+    def _setup_with_population(self) -> None:
         """Call the SBX ``_setup_model``; build the population, or keep the loaded one and its JAX key.
 
         SBX's ``_setup_model`` resets ``self.key`` from the seed, which on ``load`` would lose the
         learner's random state; a loaded population means a loaded model, so its key is kept.
         """
+        _rename_pre_0_2_attributes(self)
         loaded_population = self.population
-        loaded_key = self.key
+        loaded_key = self.key  # type: ignore[has-type]
         super()._setup_model()  # type: ignore[misc]
         if loaded_population is None:
-            self.population = build_population()
-            self._update_event_logs()
+            self.population = self._build_population()
+            self._update_population_logs()
             return
         if loaded_population.size != self.population_size:
             raise ValueError(
@@ -86,44 +119,90 @@ class PopulationMixin:
         self.population = loaded_population
         self.key = loaded_key
 
-    # ----- training loop -----------------------------------------------------------------------
-    def _run_in_chunks(self, gradient_steps: int, run_chunk: Callable[[int, int], None]) -> None:
-        """Run ``gradient_steps`` steps as ``run_chunk(start, n)`` calls that end exactly on events.
+    def _build_population(self) -> PopulationState:
+        """K members: member 0 is SBX's initial critic (the target's copy), the others fresh inits.
 
-        Without a period in gradient steps (``_event_period`` is None: events come from the
+        The critic state(s) kept by the policy then only hold the leader's parameters and the
+        shared target; the optimizer states live in the population.
+        """
+        critic = self._critic()
+        inputs = self._example_inputs()
+        self.key, *member_keys = jax.random.split(self.key, self.population_size)  # type: ignore[has-type]
+        members = [(critic_params(critic), critic_extra(critic))] + [self._init_member(k, inputs) for k in member_keys]
+        stack = lambda *trees: jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *trees)  # noqa: E731
+        extras = [extra for _, extra in members]
+        population = init_population(
+            stack(*(params for params, _ in members)), critic_txs(critic), None if extras[0] is None else stack(*extras)
+        )
+        self._set_critic(jax.tree_util.tree_map(lambda state: state.replace(opt_state=None), critic, is_leaf=is_state))
+        return population
+
+    # ----- training loop -----------------------------------------------------------------------
+    def _numpy_batch(self, n_samples: int) -> ReplayBufferSamplesNp:
+        """A replay sample as numpy arrays, as SBX's ``train`` methods convert it (inline there, so not reusable).
+
+        Observations keep the buffer's dtype (uint8 frames stay uint8); dict observations are
+        concatenated; discrete actions become integers.
+        """
+        data = self.replay_buffer.sample(n_samples, env=self._vec_normalize_env)  # type: ignore[attr-defined]
+        if isinstance(data.observations, dict):
+            keys = list(self.observation_space.keys())  # type: ignore[attr-defined]
+            obs = np.concatenate([data.observations[key].numpy() for key in keys], axis=1)
+            next_obs = np.concatenate([data.next_observations[key].numpy() for key in keys], axis=1)
+        else:
+            obs, next_obs = data.observations.numpy(), data.next_observations.numpy()
+        if isinstance(self.action_space, spaces.Discrete):  # type: ignore[attr-defined]
+            actions = data.actions.long().numpy()
+        else:
+            actions = data.actions.numpy()
+        if data.discounts is None:
+            discounts = np.full((n_samples,), self.gamma, dtype=np.float32)  # type: ignore[attr-defined]
+        else:
+            discounts = data.discounts.numpy().flatten()
+        return ReplayBufferSamplesNp(obs, actions, next_obs, data.dones.numpy().flatten(), data.rewards.numpy().flatten(),
+                                     discounts)
+
+    def _run_in_chunks(self, data: ReplayBufferSamplesNp, batch_size: int, gradient_steps: int,
+                       train_chunk: Callable[[ReplayBufferSamplesNp, int], Any]) -> Any:
+        """Run ``gradient_steps`` steps as ``train_chunk(minibatches, n_steps)`` calls that end exactly on
+        selections or prunings, so that none falls inside a compiled loop; returns the last call's result.
+
+        Without a period in gradient steps (:attr:`_period_length` is None: selections come with the
         target updates instead), all steps run as one chunk.
         """
-        done = 0
+        done, result = 0, None
         while done < gradient_steps:
             n_steps = gradient_steps - done
-            if self._event_period is not None:
-                n_steps = min(n_steps, self._event_period - self._steps_since_event)
-            run_chunk(done, n_steps)
+            if self._period_length is not None:
+                n_steps = min(n_steps, self._period_length - self._period_steps)
+            chunk = jax.tree_util.tree_map(lambda x: x[done * batch_size : (done + n_steps) * batch_size], data)
+            result = train_chunk(chunk, n_steps)
             done += n_steps
-            self._steps_since_event += n_steps
+            self._period_steps += n_steps
             self._n_updates += n_steps  # type: ignore[attr-defined]
-            if self._event_period is not None and self._steps_since_event >= self._event_period:
-                self._fire_event()
+            if self._period_length is not None and self._period_steps >= self._period_length:
+                self._end_period()
+        return result
 
-    def _fire_event(self) -> None:
-        """Run the event (selection or pruning) and restart the period."""
-        self._on_event()
-        self._steps_since_event = 0
-        self._last_event_timestep = self.num_timesteps  # type: ignore[attr-defined]
+    def _end_period(self) -> None:
+        """Select or prune, and start a new period."""
+        self._select_or_prune()
+        self._period_steps = 0
+        self._period_start = self.num_timesteps  # type: ignore[attr-defined]
 
     @property
-    def _event_period(self) -> int | None:  # pragma: no cover - overridden
-        """Gradient steps between two events (the selection or pruning period), or None."""
+    def _period_length(self) -> int | None:  # pragma: no cover - overridden
+        """Gradient steps between two selections (EauDe) or prunings (PolyPrune), or None."""
         raise NotImplementedError
 
-    def _on_event(self) -> None:  # pragma: no cover - overridden
+    def _select_or_prune(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _event_context(self) -> tuple[int, int, int]:
-        """(t, T, L) in environment steps: now, since the previous event, and the training length."""
+    def _training_times(self) -> tuple[int, int, int]:
+        """(t, T, L) in environment steps: now, since the previous selection or pruning, and the training length."""
         t = int(self.num_timesteps)  # type: ignore[attr-defined]
         total = int(max(self._total_timesteps, t))  # type: ignore[attr-defined]
-        return t, t - self._last_event_timestep, total
+        return t, t - self._period_start, total
 
     # ----- reporting ---------------------------------------------------------------------------
     @property
@@ -138,23 +217,22 @@ class PopulationMixin:
         return [float(s) for s in stacked_weight_sparsity(self.population.params)]
 
     def _sync_leader_to_policy(self) -> None:
-        """Make the policy's online network (what SBX acts and bootstraps with) the leader, slot 0."""
-        qf_state = self.policy.qf_state  # type: ignore[attr-defined]
-        self.policy.qf_state = qf_state.replace(params=first_member(self.population.params))  # type: ignore[attr-defined]
+        """Make the policy's online critic (what SBX acts and bootstraps with) the leader, slot 0."""
+        self._set_critic(with_leader(self._critic(), self.population))
 
-    def _update_event_logs(self, extra: dict[str, float] | None = None) -> None:
+    def _update_population_logs(self, extra: dict[str, float] | None = None) -> None:
         sparsities = self.population_sparsities
-        self._event_logs.update({"train/sparsity": sparsities[0], "train/population_sparsity": float(np.mean(sparsities))})
+        self._population_logs.update({"train/sparsity": sparsities[0], "train/population_sparsity": float(np.mean(sparsities))})
         if extra:
-            self._event_logs.update(extra)
+            self._population_logs.update(extra)
 
-    def _record_event_logs(self) -> None:
-        """Record the values measured at the last event (cached, so no device sync per step)."""
-        for key, value in self._event_logs.items():
+    def _record_population_logs(self) -> None:
+        """Record the values measured at the last selection or pruning (cached, so no device sync per step)."""
+        for key, value in self._population_logs.items():
             self.logger.record(key, value)  # type: ignore[attr-defined]
 
     def _record_train_logs(self, keys: tuple[str, ...], values: jax.Array) -> None:
-        """Log a train call's values (``values[i]`` under ``keys[i]``) and the last event's.
+        """Log a train call's values (``values[i]`` under ``keys[i]``) and the last selection's or pruning's.
 
         The train values stay on the device until the logger dumps (:meth:`dump_logs`), which records
         the latest ones as SB3 would have: a train call then waits for nothing, so consecutive calls
@@ -162,7 +240,7 @@ class PopulationMixin:
         """
         self._pending_train_logs = (keys, values)
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")  # type: ignore[attr-defined]
-        self._record_event_logs()
+        self._record_population_logs()
 
     def _fetch_train_logs(self) -> None:
         """Record the pending train values in the logger (one transfer)."""
@@ -179,6 +257,54 @@ class PopulationMixin:
 
     def _excluded_save_params(self) -> list[str]:
         return [*super()._excluded_save_params(), "_pending_train_logs"]  # type: ignore[misc]
+
+
+# Private attributes renamed in 0.2 (selections and prunings were "events"): models saved before load.
+_RENAMED_ATTRIBUTES = {"_steps_since_event": "_period_steps", "_last_event_timestep": "_period_start",
+                       "_event_logs": "_population_logs"}
+
+
+def _rename_pre_0_2_attributes(model: Any) -> None:
+    for old, new in _RENAMED_ATTRIBUTES.items():
+        if old in model.__dict__:
+            setattr(model, new, model.__dict__.pop(old))
+
+
+def is_state(node: Any) -> bool:
+    """True for a flax ``TrainState`` (a critic state), to treat it as a leaf in a tree of critic states."""
+    return isinstance(node, TrainState)
+
+
+def critic_params(critic: Any) -> Any:
+    """The parameters of a critic state, or a tuple of them for a tuple of states."""
+    return jax.tree_util.tree_map(lambda state: state.params, critic, is_leaf=is_state)
+
+
+def critic_txs(critic: Any) -> Any:
+    """The optimizer of a critic state, or a tuple of them for a tuple of states."""
+    return jax.tree_util.tree_map(lambda state: state.tx, critic, is_leaf=is_state)
+
+
+def critic_extra(critic: Any) -> Any:
+    """The batch statistics of a critic state that has them (CrossQ), else None."""
+    return getattr(critic, "batch_stats", None)
+
+
+def member_critic(critic: Any, params: Any, opt_state: Any, extra: Any = None) -> Any:
+    """The critic state(s) of one member: SBX's state with the member's parameters and optimizer state.
+
+    The target parameters stay the shared ones.
+    """
+    member = jax.tree_util.tree_map(lambda state, p, o: state.replace(params=p, opt_state=o), critic, params, opt_state,
+                                    is_leaf=is_state)
+    return member if extra is None else member.replace(batch_stats=extra)
+
+
+def with_leader(critic: Any, population: PopulationState) -> Any:
+    """The critic state(s) with the parameters (and batch statistics) of slot 0, the leader."""
+    critic = jax.tree_util.tree_map(lambda state, p: state.replace(params=p), critic, first_member(population.params),
+                                    is_leaf=is_state)
+    return critic if population.extra is None else critic.replace(batch_stats=first_member(population.extra))
 
 
 @jax.jit
@@ -203,9 +329,12 @@ class EauDeMixin(PopulationMixin):
         self.selection_log = SelectionLog(population_size)
         self._init_population_args(population_size, prune_scope)
 
-    def _run_selection(self) -> None:
+    def _select_or_prune(self) -> None:
+        self._select()
+
+    def _select(self) -> None:
         """Selection (see :func:`~sbx_eaudeqn.population.select_and_explore`); the leader ends in slot 0."""
-        t, period, total = self._event_context()
+        t, period, total = self._training_times()
         self.key, selection_key = jax.random.split(self.key)  # type: ignore[has-type]
         self.population, info = select_and_explore(
             self.population,
@@ -213,7 +342,7 @@ class EauDeMixin(PopulationMixin):
             t,
             period,
             total,
-            tx=self.policy.qf_state.tx,  # type: ignore[attr-defined]
+            tx=critic_txs(self._critic()),
             tournament_size=self.tournament_size,
             sparsity_scale=self.sparsity_scale,
             max_prune_fraction=self.max_prune_fraction,
@@ -223,11 +352,11 @@ class EauDeMixin(PopulationMixin):
         info = jax.device_get(info)  # one transfer for all the values logged
         self.selection_log.record(self.num_timesteps, info)  # type: ignore[attr-defined]
         losses = {f"train/cumulated_loss_{k}": float(loss) for k, loss in enumerate(info["cumulated_losses"])}
-        self._update_event_logs(losses | {"train/leader": int(info["leader"])} | self.selection_log.logger_values())
+        self._update_population_logs(losses | {"train/leader": int(info["leader"])} | self.selection_log.logger_values())
 
 
 class PolyPruneMixin(PopulationMixin):
-    """PolyPrune: one network, magnitude-pruned to the polynomial schedule's sparsity at each event."""
+    """PolyPrune: one network, magnitude-pruned to the polynomial schedule's sparsity at the end of each period."""
 
     def _init_polyprune_args(self, final_sparsity: float, prune_start: float, prune_end: float,
                              prune_exponent: float, prune_scope: str) -> None:
@@ -239,14 +368,17 @@ class PolyPruneMixin(PopulationMixin):
         self._pruned_to = 0.0  # the last scheduled sparsity applied
         self._init_population_args(1, prune_scope)
 
-    def _run_scheduled_pruning(self) -> None:
+    def _select_or_prune(self) -> None:
+        self._prune()
+
+    def _prune(self) -> None:
         """Grow the mask to s(t / L); the optimizer state is kept (Ceron et al. 2024)."""
-        t, _, total = self._event_context()
+        t, _, total = self._training_times()
         target = polynomial_sparsity(t / total, self.final_sparsity, self.prune_start, self.prune_end, self.prune_exponent)
-        self._event_logs["train/scheduled_sparsity"] = target
+        self._population_logs["train/scheduled_sparsity"] = target
         if target <= self._pruned_to:
-            return  # masks only grow: nothing to do (before the start, after the end, or repeated events)
+            return  # masks only grow: nothing to do (before the start, after the end, or repeated prunings)
         self._pruned_to = target
         self.population = prune_population(self.population, np.float32(target), self.prune_scope)
         self._sync_leader_to_policy()
-        self._update_event_logs()
+        self._update_population_logs()

@@ -16,39 +16,14 @@ import jax.numpy as jnp
 import numpy as np
 from gymnasium import spaces
 from sbx import DQN
-from sbx.common.type_aliases import ReplayBufferSamplesNp
 
 from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
-from sbx_eaudeqn.population import PopulationState, acting_probabilities, check_period, init_population, map_members
-from sbx_eaudeqn.pruning import apply_masks
+from sbx_eaudeqn.population import acting_probabilities, check_period, population_step
+from sbx_eaudeqn.xla_options import CPU_CNN_COMPILER_OPTIONS, cpu_cnn_compiler_options, trains_unrolled  # noqa: F401
 
 # Head widths (units of the first linear layer after the Nature CNN torso) used to compare network
 # sizes; the paper varies only this layer. Pass one as policy_kwargs=dict(net_arch=[HEAD_SIZES["large"]]).
 HEAD_SIZES = {"small": 32, "medium": 512, "large": 2048}
-
-
-def _has_conv(params: Any) -> bool:
-    """True when a parameter tree holds a convolution kernel (4 dimensions for 2-D convolutions)."""
-    return any(leaf.ndim >= 4 for leaf in jax.tree_util.tree_leaves(params))
-
-
-# XLA's CPU convolutions are slower than torch's oneDNN ones; letting XLA hand its dot fusions to
-# YNNPACK cut our Nature-CNN DQN train call (batch 32) from about 38 ms to 27 ms here (torch: 24-30 ms)
-# (benchmarks/cnn_step.py, docs/results/cnn_step.md). jax.jit takes
-# such XLA options per function, and their names change between XLA releases, so they are only used
-# when the installed XLA accepts them; nothing else in the process is affected.
-CPU_CNN_COMPILER_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}
-
-
-@cache
-def cpu_cnn_compiler_options() -> dict[str, str] | None:
-    """:data:`CPU_CNN_COMPILER_OPTIONS` when this XLA accepts them, else None (XLA's defaults)."""
-    probe = jax.jit(lambda x: x @ x, compiler_options=CPU_CNN_COMPILER_OPTIONS)
-    try:
-        probe(jnp.ones((2, 2)))
-    except jax.errors.JaxRuntimeError:
-        return None
-    return CPU_CNN_COMPILER_OPTIONS
 
 
 def _call_population_steps(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
@@ -77,62 +52,36 @@ class _PopulationQDQN(PopulationMixin, DQN):
         # the saved (already divided) value again. A loaded model keeps its saved value.
         saved_interval = self.target_update_interval
         is_load = self.population is not None
-        self._setup_with_population(self._build_population)
+        self._setup_with_population()
         if is_load:
             self.target_update_interval = saved_interval
 
-    def _build_population(self) -> PopulationState:
-        """K Q-networks: member 0 is SBX's initial network (the target's copy), the others fresh inits."""
-        qf_state = self.policy.qf_state
-        obs = jnp.asarray([self.observation_space.sample()])
-        self.key, *member_keys = jax.random.split(self.key, self.population_size)
-        others = [self.policy.qf.init({"params": k}, obs) for k in member_keys]
-        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), qf_state.params, *others)
-        population = init_population(stacked, qf_state.tx)
-        # policy.qf_state keeps the leader's params and the target; optimizer states live in the population.
-        self.policy.qf_state = qf_state.replace(opt_state=None)
-        return population
+    def _example_inputs(self) -> tuple:
+        return (jnp.asarray([self.observation_space.sample()]),)
+
+    def _init_member(self, key: jax.Array, inputs: tuple) -> tuple[Any, None]:
+        return self.policy.qf.init({"params": key}, *inputs), None
 
     # ----- training ----------------------------------------------------------------------------
     def train(self, batch_size: int, gradient_steps: int) -> None:
-        """SBX DQN's ``train`` for the population: the same sample conversion (SBX does it inline, so
-        it cannot be reused), then the gradient steps in chunks that end on events."""
-        data = self.replay_buffer.sample(batch_size * gradient_steps, env=self._vec_normalize_env)
-        if data.discounts is None:
-            discounts = np.full((batch_size * gradient_steps,), self.gamma, dtype=np.float32)
-        else:
-            discounts = data.discounts.numpy().flatten()
-        # Observations keep the replay buffer's dtype (uint8 frames for Atari); the network converts.
-        data = ReplayBufferSamplesNp(
-            data.observations.numpy(),
-            data.actions.long().numpy(),
-            data.next_observations.numpy(),
-            data.dones.numpy().flatten(),
-            data.rewards.numpy().flatten(),
-            discounts,
-        )
-        values = {}
+        """SBX DQN's ``train`` for the population: the gradient steps in chunks that end on selections or prunings."""
+        data = self._numpy_batch(batch_size * gradient_steps)
         unrolled = self.unrolled_training
 
-        def run_chunk(start: int, n_steps: int) -> None:
-            chunk = jax.tree_util.tree_map(lambda x: x[start * batch_size : (start + n_steps) * batch_size], data)
-            self.population, self.policy.qf_state, values["losses"] = self._train_population(
+        def train_chunk(chunk, n_steps: int) -> jax.Array:
+            self.population, self.policy.qf_state, logs = self._train_population(
                 n_steps, chunk, self.population, self.policy.qf_state, self._loss_coef, unrolled=unrolled
             )
+            return logs
 
-        self._run_in_chunks(gradient_steps, run_chunk)
-        self._record_train_logs(("train/critic_loss", "train/qf_mean_value"), values["losses"])
+        logs = self._run_in_chunks(data, batch_size, gradient_steps, train_chunk)
+        self._record_train_logs(("train/critic_loss", "train/qf_mean_value"), logs)
 
     @property
     def unrolled_training(self) -> bool:
-        """True when gradient steps and members run unrolled instead of in ``lax.scan`` and ``vmap``.
-
-        That is the case for convolutional networks on CPU: XLA's CPU convolutions lose their fast
-        path inside a rolled loop (a Nature-CNN step at batch 32 took 240 ms inside a length-1
-        ``lax.scan`` against 27 ms jitted on its own, here) and when vmapped over members (see
-        :func:`~sbx_eaudeqn.population.map_members`). MLPs, and any network on GPU, keep scan and vmap.
-        """
-        return _has_conv(self.policy.qf_state.params) and jax.default_backend() == "cpu"
+        """True when gradient steps and members run unrolled instead of in ``lax.scan`` and ``vmap``
+        (convolutional networks on CPU: see :func:`~sbx_eaudeqn.xla_options.trains_unrolled`)."""
+        return trains_unrolled(self.policy.qf_state.params)
 
     @classmethod
     def _train_population(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
@@ -151,19 +100,13 @@ class _PopulationQDQN(PopulationMixin, DQN):
         def one_update(population, i):
             batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
 
-            def member_update(params, opt_state, masks):
+            def member_update(params, opt_state, extra):
                 member = qf_state.replace(params=params, opt_state=opt_state)
                 member, (loss, q_mean) = cls._update_member(member, batch, loss_coef)
-                # Masks re-applied after the optimizer step: pruned weights stay exactly zero.
-                return apply_masks(member.params, masks), member.opt_state, loss, q_mean
+                return member.params, member.opt_state, extra, loss, q_mean
 
-            params, opt_state, losses, q_means = map_members(
-                member_update, population.params, population.opt_state, population.masks, unrolled=unrolled
-            )
-            population = population.replace(
-                params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
-            )
-            return population, (losses[0], q_means[0])
+            population, losses, leader_q_mean = population_step(population, member_update, unrolled=unrolled)
+            return population, (losses[0], leader_q_mean)
 
         if unrolled:
             for i in range(gradient_steps):
@@ -224,17 +167,14 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         super().__init__(policy, env, **dqn_kwargs)
 
     @property
-    def _event_period(self) -> None:
+    def _period_length(self) -> None:
         return None  # selections come with the target updates
 
     def _on_step(self) -> None:
         """Select before SBX copies the online network (now the leader) into the target."""
-        if self._is_target_update_step() and self._steps_since_event > 0:
-            self._fire_event()
+        if self._is_target_update_step() and self._period_steps > 0:
+            self._end_period()
         super()._on_step()
-
-    def _on_event(self) -> None:
-        self._run_selection()
 
     def predict(self, observation, state=None, episode_start=None, deterministic: bool = False):
         """Epsilon-greedy on a member drawn by inverse cumulated loss; greedy leader if deterministic."""
@@ -297,7 +237,7 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
         super().__init__(policy, env, **dqn_kwargs)
 
     @property
-    def _event_period(self) -> int | None:
+    def _period_length(self) -> int | None:
         return self.prune_period
 
     def _on_step(self) -> None:
@@ -305,7 +245,4 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
         target_update = self._is_target_update_step()
         super()._on_step()
         if target_update and self.prune_period is None:
-            self._fire_event()
-
-    def _on_event(self) -> None:
-        self._run_scheduled_pruning()
+            self._end_period()

@@ -39,16 +39,19 @@ DEFAULT_TOURNAMENT_SIZE = 3
 class PopulationState(flax.struct.PyTreeNode):
     """Stacked state of K members (every leaf has a leading axis K).
 
-    :ivar params: network parameters, masked weights exactly zero.
-    :ivar opt_state: optimizer states (optax), one per member.
+    :ivar params: network parameters, masked weights exactly zero. For an algorithm with several
+        critic states (TQC's two), a tuple with one entry per state.
+    :ivar opt_state: optimizer states (optax), one per member (a tuple when ``params`` is one).
     :ivar masks: boolean masks, ``True`` = weight kept (see :mod:`sbx_eaudeqn.pruning`).
     :ivar cumulated_losses: L_k, float32 (K,).
+    :ivar extra: per-member state that is trained but not pruned (CrossQ's batch statistics), or None.
     """
 
     params: Any
     opt_state: Any
     masks: Any
     cumulated_losses: jax.Array
+    extra: Any = None
 
     @property
     def size(self) -> int:
@@ -96,14 +99,26 @@ def check_eaude_args(
     return check_population_args(population_size, tournament_size)
 
 
-def init_population(stacked_params: Any, tx: optax.GradientTransformation) -> PopulationState:
-    """A dense population from parameters stacked on a leading axis K."""
+def init_opt_state(tx: Any, params: Any) -> Any:
+    """``tx.init(params)``; with a tuple of transformations (one per critic state), one state per entry."""
+    if isinstance(tx, optax.GradientTransformation):
+        return tx.init(params)
+    return tuple(part_tx.init(part) for part_tx, part in zip(tx, params))
+
+
+def init_population(stacked_params: Any, tx: Any, stacked_extra: Any = None) -> PopulationState:
+    """A dense population from parameters stacked on a leading axis K.
+
+    :param tx: the optimizer, or a tuple of optimizers when ``stacked_params`` is a tuple of critic states' params.
+    :param stacked_extra: per-member state that is not pruned (batch statistics), stacked, or None.
+    """
     population_size = jax.tree_util.tree_leaves(stacked_params)[0].shape[0]
     return PopulationState(
         params=stacked_params,
-        opt_state=jax.vmap(tx.init)(stacked_params),
+        opt_state=jax.vmap(partial(init_opt_state, tx))(stacked_params),
         masks=jax.vmap(dense_masks)(stacked_params),
         cumulated_losses=jnp.zeros((population_size,), jnp.float32),
+        extra=stacked_extra,
     )
 
 
@@ -121,6 +136,32 @@ def map_members(fn: Any, *stacked: Any, unrolled: bool = False) -> Any:
         return jax.vmap(fn)(*stacked)
     outputs = [fn(*(_take(tree, k) for tree in stacked)) for k in range(size)]
     return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *outputs)
+
+
+def population_step(population: PopulationState, member_update: Any, unrolled: bool = False) -> tuple[PopulationState, jax.Array, Any]:
+    """One gradient step of every member on one minibatch (the inner loop of Algorithm 1).
+
+    ``member_update(params, opt_state, extra) -> (params, opt_state, extra, loss, logs)`` is one member's
+    step of the algorithm (SBX's own critic update, called as it is, with the minibatch and the shared
+    target closed over). Masks are re-applied after the optimizer step, so pruned weights stay exactly
+    zero whatever Adam's moments hold; masks only grow, so no weight ever comes back. Each loss is
+    added to the member's L_k.
+
+    :param unrolled: trace one call per member instead of ``vmap`` (see :func:`map_members`).
+    :return: the new population, each member's loss (K,) and the leader's (slot 0's) logs.
+    """
+
+    def update(params, opt_state, masks, extra):
+        params, opt_state, extra, loss, logs = member_update(params, opt_state, extra)
+        return apply_masks(params, masks), opt_state, extra, loss, logs
+
+    params, opt_state, extra, losses, logs = map_members(
+        update, population.params, population.opt_state, population.masks, population.extra, unrolled=unrolled
+    )
+    population = population.replace(
+        params=params, opt_state=opt_state, extra=extra, cumulated_losses=population.cumulated_losses + losses
+    )
+    return population, losses, _take(logs, 0)
 
 
 def finite_losses(cumulated_losses: jax.Array) -> jax.Array:
@@ -174,7 +215,7 @@ def select_and_explore(
     period: jax.Array,
     total: jax.Array,
     *,
-    tx: optax.GradientTransformation,
+    tx: Any,
     tournament_size: int,
     sparsity_scale: float,
     max_prune_fraction: float,
@@ -183,6 +224,7 @@ def select_and_explore(
     """One EauDe selection (see the module docstring).
 
     :param t: current time; :param period: T, time since the previous selection; :param total: L.
+    :param tx: the optimizer that re-initialises the duplicates' states (a tuple: one per critic state).
     :return: the new population and a dict with ``leader`` (index before reordering), ``parents``,
         ``duplicates``, ``explored`` (slots pruned to a sampled sparsity), ``cumulated_losses`` (the L_k
         judged), ``parent_sparsities`` (each slot's before exploration) and ``sparsities`` (after).
@@ -196,19 +238,21 @@ def select_and_explore(
     params = _take(population.params, parents)
     masks = _take(population.masks, parents)
     opt_state = _take(population.opt_state, parents)
+    extra = _take(population.extra, parents)
 
     parent_sparsity = jax.vmap(mask_sparsity)(masks)
     new_sparsity = sample_sparsity(sampler_key, parent_sparsity, t, period, total, sparsity_scale, max_prune_fraction)
     grown = jax.vmap(partial(grow_masks, prune_scope=prune_scope))(params, masks, new_sparsity)
     masks = _where_member(explore, grown, masks)
     params = jax.vmap(apply_masks)(params, masks)
-    opt_state = _where_member(is_duplicate, jax.vmap(tx.init)(params), opt_state)
+    opt_state = _where_member(is_duplicate, jax.vmap(partial(init_opt_state, tx))(params), opt_state)
 
     new_population = PopulationState(
         params=params,
         opt_state=opt_state,
         masks=masks,
         cumulated_losses=jnp.zeros_like(population.cumulated_losses),
+        extra=extra,
     )
     info = {
         "leader": parents[0],
@@ -243,7 +287,12 @@ def set_learning_rate(opt_state: Any, learning_rate: float) -> None:
     """Set the injected learning rate of a stacked ``optax.inject_hyperparams`` state, in place.
 
     SBX's ``_update_learning_rate`` writes a scalar; the stacked state needs one value per member.
+    A tuple of states (one per critic state) gets the rate in each.
     """
+    if not hasattr(opt_state, "hyperparams"):
+        for part in opt_state:
+            set_learning_rate(part, learning_rate)
+        return
     current = opt_state.hyperparams["learning_rate"]
     # A host array: the jitted update takes it as an argument, so no eager device op runs per call.
     opt_state.hyperparams["learning_rate"] = np.full(np.shape(current), learning_rate, dtype=np.float32)

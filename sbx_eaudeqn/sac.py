@@ -8,196 +8,42 @@ changes is the online critic: a population of twin critics (K for EauDe, 1 for P
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-from gymnasium import spaces
 from sbx import SAC
-from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space, first_member
-from sbx_eaudeqn.population import PopulationState, check_period, init_population, map_members, set_learning_rate
-from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
-from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
+from sbx_eaudeqn.actor_critic import PopulationActorCritic
+from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin
+from sbx_eaudeqn.population import check_period
 
 
-class _PopulationCriticSAC(PopulationMixin, SAC):
+class _PopulationCriticSAC(PopulationActorCritic, SAC):
     """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
 
-    def __init__(
-        self,
-        policy,
-        env,
-        actor_final_sparsity: float | None = None,
-        actor_prune_start: float = 0.2,
-        actor_prune_end: float = 0.8,
-        actor_prune_exponent: float = 3.0,
-        **sac_kwargs: Any,
-    ) -> None:
-        check_action_space(env, spaces.Box, type(self).__name__)
-        if sac_kwargs.get("param_resets"):
-            raise ValueError(f"param_resets is not supported by {type(self).__name__}")
-        if actor_final_sparsity is not None:
-            check_polynomial_args(actor_final_sparsity, actor_prune_start, actor_prune_end, actor_prune_exponent, "actor_")
-        self.actor_schedule = (
-            None if actor_final_sparsity is None
-            else (float(actor_final_sparsity), float(actor_prune_start), float(actor_prune_end), float(actor_prune_exponent))
-        )
-        self.actor_masks = None
-        self._actor_pruned_to = 0.0
-        super().__init__(policy, env, **sac_kwargs)
+    _actor_log_keys = ("train/actor_loss", "train/ent_coef_loss")
+    _critic_log_keys = ("train/critic_loss", "train/ent_coef")
 
-    def _setup_model(self) -> None:
-        self._setup_with_population(self._build_population)
-        if self.actor_masks is None:
-            self.actor_masks = dense_masks(self.policy.actor_state.params)
-
-    @property
-    def actor_sparsity(self) -> float:
-        """Sparsity of the actor's weights (0 unless ``actor_final_sparsity`` is set)."""
-        return float(weight_sparsity(self.policy.actor_state.params))
-
-    def _fire_event(self) -> None:
-        super()._fire_event()
-        self._prune_actor()
-
-    def _prune_actor(self) -> None:
-        """Grow the actor's mask to its polynomial schedule (an option: the paper prunes the critic only)."""
-        if self.actor_schedule is None:
-            return
-        t, _, total = self._event_context()
-        target = polynomial_sparsity(t / total, *self.actor_schedule)
-        if target <= self._actor_pruned_to:
-            return
-        self._actor_pruned_to = target
-        actor_state = self.policy.actor_state
-        self.actor_masks = grow_masks(actor_state.params, self.actor_masks, jnp.float32(target), self.prune_scope)
-        self.policy.actor_state = actor_state.replace(params=apply_masks(actor_state.params, self.actor_masks))
-        self._event_logs["train/actor_sparsity"] = self.actor_sparsity
-
-    def _build_population(self) -> PopulationState:
-        """K critics: member 0 is SBX's initial critic (the target's copy), the others fresh inits."""
-        qf_state = self.policy.qf_state
-        obs = jnp.asarray([self.observation_space.sample()])
-        action = jnp.asarray([self.action_space.sample()])
-        self.key, *member_keys = jax.random.split(self.key, self.population_size)
-        others = [self.qf.init({"params": k, "dropout": k}, obs, action) for k in member_keys]
-        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), qf_state.params, *others)
-        population = init_population(stacked, qf_state.tx)
-        # policy.qf_state now only holds the leader's params and the shared target; the optimizer
-        # states live in the population.
-        self.policy.qf_state = qf_state.replace(opt_state=None)
-        return population
-
-    # ----- training ----------------------------------------------------------------------------
-    def _numpy_batch(self, batch_size: int) -> ReplayBufferSamplesNp:
-        """A replay sample as numpy arrays; SBX's ``SAC.train`` does this inline, so it cannot be reused."""
-        data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
-        if isinstance(data.observations, dict):
-            keys = list(self.observation_space.keys())
-            obs = np.concatenate([data.observations[key].numpy() for key in keys], axis=1)
-            next_obs = np.concatenate([data.next_observations[key].numpy() for key in keys], axis=1)
-        else:
-            obs, next_obs = data.observations.numpy(), data.next_observations.numpy()
-        if data.discounts is None:
-            discounts = np.full((batch_size,), self.gamma, dtype=np.float32)
-        else:
-            discounts = data.discounts.numpy().flatten()
-        return ReplayBufferSamplesNp(
-            obs, data.actions.numpy(), next_obs, data.dones.numpy().flatten(), data.rewards.numpy().flatten(), discounts
-        )
-
-    def train(self, gradient_steps: int, batch_size: int) -> None:
-        data = self._numpy_batch(batch_size * gradient_steps)
-        self._update_learning_rate(
-            self.policy.actor_state.opt_state,
-            learning_rate=self.lr_schedule(self._current_progress_remaining),
-            name="learning_rate_actor",
-        )
-        critic_lr = self.initial_qf_learning_rate or self.lr_schedule(self._current_progress_remaining)
-        set_learning_rate(self.population.opt_state, critic_lr)
-        self.logger.record("train/learning_rate_critic", critic_lr)
-
-        losses = {}
-
-        def run_chunk(start: int, n_steps: int) -> None:
-            chunk = jax.tree_util.tree_map(lambda x: x[start * batch_size : (start + n_steps) * batch_size], data)
-            (
-                self.population,
-                self.policy.qf_state,
-                self.policy.actor_state,
-                self.ent_coef_state,
-                self.key,
-                losses["values"],
-            ) = self._train_population(
-                self.tau,
-                self.target_entropy,
-                n_steps,
-                chunk,
-                self.policy_delay,
-                (self._n_updates + 1) % self.policy_delay,
-                self.population,
-                self.policy.qf_state,
-                self.policy.actor_state,
-                None if self.actor_schedule is None else self.actor_masks,  # a dense actor needs no masking
-                self.ent_coef_state,
-                self.key,
-            )
-
-        self._run_in_chunks(gradient_steps, run_chunk)
-        keys = ("train/actor_loss", "train/critic_loss", "train/ent_coef_loss", "train/ent_coef")
-        self._record_train_logs(keys, losses["values"])
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"tau": self.tau, "target_entropy": self.target_entropy}
 
     @classmethod
-    @partial(jax.jit, static_argnames=["cls", "gradient_steps", "policy_delay", "policy_delay_offset"])
-    def _train_population(cls, tau, target_entropy, gradient_steps, data, policy_delay, policy_delay_offset,
-                          population, qf_state, actor_state, actor_masks, ent_coef_state, key):
-        """``gradient_steps`` SAC updates: every member's critic, then Polyak, actor and entropy from slot 0.
+    def _update_member_critic(cls, critic, actor_state, ent_coef_state, batch, key, hyper, static_hyper):
+        critic, (loss, ent_coef_value), _ = cls.update_critic(
+            actor_state, critic, ent_coef_state, batch.observations, batch.actions, batch.next_observations,
+            batch.rewards, batch.dones, batch.discounts, key,
+        )
+        return critic, loss, (ent_coef_value,)
 
-        The actor's mask is re-applied after each actor step when the actor is pruned (else ``actor_masks`` is None).
-        """
-        batch_size = data.observations.shape[0] // gradient_steps
-        zero = jnp.array(0.0)
+    @classmethod
+    def _update_targets(cls, critic, actor_state, hyper):
+        return cls.soft_update(hyper["tau"], critic), actor_state
 
-        def one_update(i, carry):
-            population, qf_state, actor_state, ent_coef_state, key, info = carry
-            batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
-            key, critic_key = jax.random.split(key)
-
-            def member_update(params, opt_state, masks):
-                member = qf_state.replace(params=params, opt_state=opt_state)
-                member, (loss, ent_coef_value), _ = cls.update_critic(
-                    actor_state, member, ent_coef_state, batch.observations, batch.actions,
-                    batch.next_observations, batch.rewards, batch.dones, batch.discounts, critic_key,
-                )
-                # Re-applying the mask after the optimizer step keeps pruned weights exactly zero,
-                # whatever Adam's moments hold; masks only grow, so no weight ever comes back.
-                return apply_masks(member.params, masks), member.opt_state, loss, ent_coef_value
-
-            params, opt_state, losses, ent_coef_values = map_members(
-                member_update, population.params, population.opt_state, population.masks
-            )
-            population = population.replace(
-                params=params, opt_state=opt_state, cumulated_losses=population.cumulated_losses + losses
-            )
-            qf_state = cls.soft_update(tau, qf_state.replace(params=first_member(params)))
-            actor_state, qf_state, ent_coef_state, actor_loss, ent_coef_loss, key = jax.lax.cond(
-                (policy_delay_offset + i) % policy_delay == 0,
-                cls.update_actor_and_temperature,
-                lambda *_: (actor_state, qf_state, ent_coef_state, info[0], info[2], key),
-                actor_state, qf_state, ent_coef_state, batch.observations, target_entropy, key,
-            )
-            if actor_masks is not None:
-                actor_state = actor_state.replace(params=apply_masks(actor_state.params, actor_masks))
-            info = (actor_loss, losses[0], ent_coef_loss, ent_coef_values[0])
-            return population, qf_state, actor_state, ent_coef_state, key, info
-
-        carry = (population, qf_state, actor_state, ent_coef_state, key, (zero, zero, zero, zero))
-        *states, info = jax.lax.fori_loop(0, gradient_steps, one_update, carry)
-        return (*states, jnp.stack(info))  # stacked here: one transfer for the logs, no eager op
+    @classmethod
+    def _update_actor(cls, actor_state, critic, ent_coef_state, observations, key, hyper, static_hyper):
+        actor_state, critic, ent_coef_state, actor_loss, ent_coef_loss, key = cls.update_actor_and_temperature(
+            actor_state, critic, ent_coef_state, observations, hyper["target_entropy"], key
+        )
+        return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
 
 
 class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
@@ -243,13 +89,8 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
         super().__init__(policy, env, **sac_kwargs)
 
     @property
-    def _event_period(self) -> int:
+    def _period_length(self) -> int:
         return self.selection_period
-
-    def _on_event(self) -> None:
-        """Selection; the new leader drives the Polyak average from now on."""
-        self._run_selection()
-
 
 
 class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
@@ -286,9 +127,5 @@ class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
         super().__init__(policy, env, **sac_kwargs)
 
     @property
-    def _event_period(self) -> int:
+    def _period_length(self) -> int:
         return self.prune_period
-
-    def _on_event(self) -> None:
-        """Grow the critic's mask to the schedule's sparsity at the current time."""
-        self._run_scheduled_pruning()

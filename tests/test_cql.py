@@ -42,7 +42,7 @@ def test_offline_learn_never_steps_env_and_counts_gradient_steps(dataset, tmp_pa
     np.testing.assert_array_equal(np.load(tmp_path / "evaluations.npz")["timesteps"], [100, 200, 300])
     assert masked_weights_are_zero(model.population)
     assert max(model.population_sparsities) > 0  # 12 selections happened
-    assert model._event_logs["train/leader"] in range(3)
+    assert model._population_logs["train/leader"] in range(3)
 
 
 def test_cql_term_lowers_unseen_action_values(dataset):

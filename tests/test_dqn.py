@@ -53,7 +53,7 @@ def test_target_is_a_hard_copy_of_the_leader_at_selection():
 def test_no_selection_without_gradient_steps():
     model = eaude(learning_starts=1000)
     model.learn(200)  # 10 target updates, no gradient step
-    assert model._event_logs.get("train/leader") is None
+    assert model._population_logs.get("train/leader") is None
     assert model.population_sparsities == [0.0, 0.0, 0.0]
 
 

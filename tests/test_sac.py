@@ -83,8 +83,8 @@ def test_save_load_gives_identical_learner_state_and_training(trained, tmp_path)
     assert trees_equal(loaded.policy.qf_state.target_params, model.policy.qf_state.target_params)
     assert trees_equal(loaded.policy.actor_state, model.policy.actor_state)
     assert trees_equal(loaded.ent_coef_state, model.ent_coef_state)
-    assert (loaded.num_timesteps, loaded._n_updates, loaded._steps_since_event) == (
-        model.num_timesteps, model._n_updates, model._steps_since_event)
+    assert (loaded.num_timesteps, loaded._n_updates, loaded._period_steps) == (
+        model.num_timesteps, model._n_updates, model._period_steps)
 
     # The same minibatches give the same updates, through a selection (25 steps per period).
     for learner in (model, loaded):
@@ -160,7 +160,7 @@ def test_actor_pruning_option_gives_a_sparse_policy():
     actor = jax.tree_util.tree_leaves(model.policy.actor_state.params)
     masks = jax.tree_util.tree_leaves(model.actor_masks)
     assert all(np.all(np.asarray(p)[~np.asarray(m)] == 0) for p, m in zip(actor, masks))
-    assert model._event_logs["train/actor_sparsity"] == pytest.approx(model.actor_sparsity)
+    assert model._population_logs["train/actor_sparsity"] == pytest.approx(model.actor_sparsity)
 
 
 @pytest.mark.parametrize(
