@@ -120,7 +120,8 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         self.key = loaded_key
 
     def _build_population(self) -> PopulationState:
-        """K members: member 0 is SBX's initial critic (the target's copy), the others fresh inits.
+        """K members: member 0 is SBX's initial critic (the target's copy), the others fresh inits, or
+        copies of member 0 with ``population_init="copies"``.
 
         The critic state(s) kept by the policy then only hold the leader's parameters and the
         shared target; the optimizer states live in the population.
@@ -128,7 +129,11 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         critic = self._critic()
         inputs = self._example_inputs()
         self.key, *member_keys = jax.random.split(self.key, self.population_size)  # type: ignore[has-type]
-        members = [(critic_params(critic), critic_extra(critic))] + [self._init_member(k, inputs) for k in member_keys]
+        leader = (critic_params(critic), critic_extra(critic))
+        if getattr(self, "population_init", "independent") == "copies":
+            members = [leader] * self.population_size
+        else:
+            members = [leader] + [self._init_member(k, inputs) for k in member_keys]
         stack = lambda *trees: jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *trees)  # noqa: E731
         extras = [extra for _, extra in members]
         population = init_population(
@@ -318,12 +323,20 @@ def host_floats(values: jax.Array) -> list[float]:
     return [float(v) for v in np.asarray(values)]
 
 
+# How members 1..K-1 start: independent random inits (as AdaQN's members), or copies of the target,
+# as the paper describes EauDe's online networks (they then differ only after the first selection).
+POPULATION_INITS = ("independent", "copies")
+
+
 class EauDeMixin(PopulationMixin):
     """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
 
     def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
-                         max_prune_fraction: float, prune_scope: str) -> None:
+                         max_prune_fraction: float, prune_scope: str, population_init: str = "independent") -> None:
         self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
+        if population_init not in POPULATION_INITS:
+            raise ValueError(f"population_init must be one of {POPULATION_INITS}, got {population_init!r}")
+        self.population_init = population_init
         self.sparsity_scale = float(sparsity_scale)
         self.max_prune_fraction = float(max_prune_fraction)
         self.selection_log = SelectionLog(population_size)

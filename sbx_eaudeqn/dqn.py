@@ -149,6 +149,8 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
     :param population_size: K (>= 1). :param tournament_size: in [1, K]; default min(3, K).
     :param sparsity_scale: beta in Eq. 3 (> 0). :param max_prune_fraction: in (0, 1].
     :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
+        (every member starts as a copy of the target, as the paper describes).
     :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
     """
 
@@ -161,9 +163,11 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         sparsity_scale: float = 1.0,
         max_prune_fraction: float = 0.2,
         prune_scope: str = "layerwise",
+        population_init: str = "independent",
         **dqn_kwargs: Any,
     ) -> None:
-        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope)
+        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
+                              population_init)
         super().__init__(policy, env, **dqn_kwargs)
 
     @property

@@ -66,6 +66,8 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
     :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
     :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
     :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
+    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
+        (every member starts as a copy of the target, as the paper describes).
     :param actor_final_sparsity: None (dense actor, as in the paper) or the final sparsity of a
         polynomial schedule for the actor, applied at each selection; ``actor_prune_start``,
         ``actor_prune_end`` and ``actor_prune_exponent`` shape it as for PolyPrune.
@@ -82,9 +84,11 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
         sparsity_scale: float = 1.0,
         max_prune_fraction: float = 0.2,
         prune_scope: str = "layerwise",
+        population_init: str = "independent",
         **sac_kwargs: Any,
     ) -> None:
-        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope)
+        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
+                              population_init)
         self.selection_period = check_period("selection_period", selection_period)
         super().__init__(policy, env, **sac_kwargs)
 

@@ -241,3 +241,11 @@ def test_every_selection_is_written_to_selections_csv(tmp_path):
     for before, after in zip(history, history[1:]):
         if after["leader_sparsity"] > before["leader_sparsity"] + 1e-6:
             assert after["winner_explored"]
+
+
+def test_population_init_copies_starts_every_member_as_the_target():
+    model = eaude(population_init="copies")
+    for slot in range(1, 3):
+        assert trees_equal(model.population.member(slot)[0], model.policy.qf_state.target_params)
+    with pytest.raises(ValueError, match="population_init must be one of .*'independent', 'copies'.*got 'clones'"):
+        eaude(population_init="clones")
