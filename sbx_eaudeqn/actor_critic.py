@@ -23,6 +23,8 @@ from gymnasium import spaces
 
 from sbx_eaudeqn.actor_pruning import ActorPruningMixin
 from sbx_eaudeqn.common import (
+    EauDeMixin,
+    PolyPruneMixin,
     PopulationMixin,
     check_action_space,
     critic_extra,
@@ -31,7 +33,7 @@ from sbx_eaudeqn.common import (
     member_critic,
     with_leader,
 )
-from sbx_eaudeqn.population import population_step, set_learning_rate
+from sbx_eaudeqn.population import check_period, population_step, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks
 
 
@@ -176,3 +178,50 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
         Returns (actor_state, critic, ent_coef_state, actor logs as a tuple, key).
         """
         raise NotImplementedError  # pragma: no cover - overridden
+
+
+class EauDeActorCritic(EauDeMixin):
+    """EauDe's constructor arguments for an actor-critic algorithm (mixed in before its population class).
+
+    :param population_size: K, number of online critics (>= 1).
+    :param tournament_size: members drawn per tournament, in [1, K]; default min(3, K).
+    :param selection_period: gradient steps between selections (>= 1).
+    :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
+    :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
+    :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
+    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
+        (every member starts as a copy of the target, as the paper describes).
+    """
+
+    def __init__(self, policy, env, population_size: int = 5, tournament_size: int | None = None,
+                 selection_period: int = 1000, sparsity_scale: float = 1.0, max_prune_fraction: float = 0.2,
+                 prune_scope: str = "layerwise", population_init: str = "independent", **kwargs: Any) -> None:
+        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
+                              population_init)
+        self.selection_period = check_period("selection_period", selection_period)
+        super().__init__(policy, env, **kwargs)
+
+    @property
+    def _period_length(self) -> int:
+        return self.selection_period
+
+
+class PolyPruneActorCritic(PolyPruneMixin):
+    """PolyPrune's constructor arguments for an actor-critic algorithm (mixed in before its population class).
+
+    :param final_sparsity: s_F in [0, 1).
+    :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
+    :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
+    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    """
+
+    def __init__(self, policy, env, final_sparsity: float = 0.95, prune_start: float = 0.2, prune_end: float = 0.8,
+                 prune_exponent: float = 3.0, prune_period: int = 1000, prune_scope: str = "layerwise",
+                 **kwargs: Any) -> None:
+        self._init_polyprune_args(final_sparsity, prune_start, prune_end, prune_exponent, prune_scope)
+        self.prune_period = check_period("prune_period", prune_period)
+        super().__init__(policy, env, **kwargs)
+
+    @property
+    def _period_length(self) -> int:
+        return self.prune_period

@@ -12,9 +12,7 @@ from typing import Any
 
 from sbx import SAC
 
-from sbx_eaudeqn.actor_critic import PopulationActorCritic
-from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin
-from sbx_eaudeqn.population import check_period
+from sbx_eaudeqn.actor_critic import EauDeActorCritic, PolyPruneActorCritic, PopulationActorCritic
 
 
 class _PopulationCriticSAC(PopulationActorCritic, SAC):
@@ -46,7 +44,7 @@ class _PopulationCriticSAC(PopulationActorCritic, SAC):
         return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
 
 
-class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
+class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     """EauDeSAC: SAC whose critic sparsity is discovered by a population (Vincent et al., RLC 2025).
 
     K twin critics with different sparsities train on one minibatch against one shared Polyak target.
@@ -74,30 +72,8 @@ class EauDeSAC(EauDeMixin, _PopulationCriticSAC):
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
 
-    def __init__(
-        self,
-        policy,
-        env,
-        population_size: int = 5,
-        tournament_size: int | None = None,
-        selection_period: int = 1000,
-        sparsity_scale: float = 1.0,
-        max_prune_fraction: float = 0.2,
-        prune_scope: str = "layerwise",
-        population_init: str = "independent",
-        **sac_kwargs: Any,
-    ) -> None:
-        self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init)
-        self.selection_period = check_period("selection_period", selection_period)
-        super().__init__(policy, env, **sac_kwargs)
 
-    @property
-    def _period_length(self) -> int:
-        return self.selection_period
-
-
-class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
+class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):
     """PolyPruneSAC: SAC with the critic magnitude-pruned on a polynomial schedule (Ceron et al. 2024).
 
     Every ``prune_period`` gradient steps the critic is pruned to
@@ -113,23 +89,3 @@ class PolyPruneSAC(PolyPruneMixin, _PopulationCriticSAC):
         polynomial schedule (``actor_prune_start``, ``actor_prune_end``, ``actor_prune_exponent``).
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
-
-    def __init__(
-        self,
-        policy,
-        env,
-        final_sparsity: float = 0.95,
-        prune_start: float = 0.2,
-        prune_end: float = 0.8,
-        prune_exponent: float = 3.0,
-        prune_period: int = 1000,
-        prune_scope: str = "layerwise",
-        **sac_kwargs: Any,
-    ) -> None:
-        self._init_polyprune_args(final_sparsity, prune_start, prune_end, prune_exponent, prune_scope)
-        self.prune_period = check_period("prune_period", prune_period)
-        super().__init__(policy, env, **sac_kwargs)
-
-    @property
-    def _period_length(self) -> int:
-        return self.prune_period

@@ -21,8 +21,11 @@ from typing import Any
 
 from sbx_eaudeqn.dqn import EauDeDQN, PolyPruneDQN
 from sbx_eaudeqn.sac import EauDeSAC, PolyPruneSAC
+from sbx_eaudeqn.td3 import EauDeTD3, PolyPruneTD3
+from sbx_eaudeqn.tqc import EauDeTQC, PolyPruneTQC
 
-ZOO_ALGOS = {"eaudedqn": EauDeDQN, "eaudesac": EauDeSAC, "polyprunedqn": PolyPruneDQN, "polyprunesac": PolyPruneSAC}
+ZOO_ALGOS = {"eaudedqn": EauDeDQN, "eaudesac": EauDeSAC, "polyprunedqn": PolyPruneDQN, "polyprunesac": PolyPruneSAC,
+             "eaudetd3": EauDeTD3, "polyprunetd3": PolyPruneTD3, "eaudetqc": EauDeTQC, "polyprunetqc": PolyPruneTQC}
 
 
 def hyperparams_path(algo: str) -> pathlib.Path:
@@ -195,7 +198,7 @@ def _enjoy_off_policy(enjoy):
 
 
 def register() -> None:
-    """Register the four algorithms, their samplers, converters and default YAML with RL Zoo 3 (idempotent)."""
+    """Register our algorithms, their samplers, converters and default YAML with RL Zoo 3 (idempotent)."""
     import rl_zoo3
     import rl_zoo3.enjoy
     import rl_zoo3.exp_manager
@@ -207,12 +210,10 @@ def register() -> None:
         rl_zoo3.ALGOS.update({name: _loader_without_buffer(cls) for name, cls in ZOO_ALGOS.items()})
     eaude_names = ("population_size", "sparsity_scale", "max_prune_fraction")
     polyprune_names = ("final_sparsity", "prune_start", "prune_end")
-    for name, base, extend, names in (
-        ("eaudesac", "sac", sample_eaude, eaude_names),
-        ("eaudedqn", "dqn", sample_eaude, eaude_names),
-        ("polyprunesac", "sac", sample_polyprune, polyprune_names),
-        ("polyprunedqn", "dqn", sample_polyprune, polyprune_names),
-    ):
+    for name in ZOO_ALGOS:  # eaude<parent> / polyprune<parent>: the parent's sampler, extended
+        eaude = name.startswith("eaude")
+        base = name.removeprefix("eaude" if eaude else "polyprune")
+        extend, names = (sample_eaude, eaude_names) if eaude else (sample_polyprune, polyprune_names)
         opt.HYPERPARAMS_SAMPLER[name] = _sampler(opt.HYPERPARAMS_SAMPLER[base], extend)
         opt.HYPERPARAMS_CONVERTER[name] = _convert_with(opt.HYPERPARAMS_CONVERTER[base], names)
     manager = rl_zoo3.exp_manager.ExperimentManager

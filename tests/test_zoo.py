@@ -218,3 +218,15 @@ def test_two_tuning_workers_share_one_journal_study(tmp_path):
     assert config["population_size"] == first.params["population_size"]
     assert config["sparsity_scale"] == first.params["sparsity_scale"]
     assert config["learning_starts"] == 100  # --hyperparams still wins over the trial
+
+
+@pytest.mark.parametrize("algo, period", [("eaudetqc", "selection_period:50"), ("polyprunetd3", "prune_period:50")])
+def test_train_and_enjoy_the_td3_and_tqc_families(tmp_path, algo, period):
+    rl_zoo3("train", "--algo", algo, "--env", "Pendulum-v1", "-n", "400", "--seed", "0", "--hyperparams", "learning_starts:100",
+            period, "policy_kwargs:dict(net_arch=[32,32])", cwd=tmp_path)
+    model = load(tmp_path / f"logs/{algo}/Pendulum-v1_1/Pendulum-v1.zip")
+    assert type(model).__name__.lower() == algo
+    assert max(model.population_sparsities) > 0.0  # pruned at the ends of the periods (the leader may be dense)
+    output = rl_zoo3("enjoy", "--algo", algo, "--env", "Pendulum-v1", "-f", "logs/", "-n", "300", "--no-render",
+                     cwd=tmp_path)
+    assert "Episode Reward" in output
