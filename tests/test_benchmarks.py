@@ -27,3 +27,17 @@ def test_overhead_quick_prints_ratios(tmp_path):
     for algo in ("SBX DQN", "EauDeDQN K=1", "EauDeDQN K=5", "PolyPruneDQN"):
         assert f"| cartpole | {algo} |" in table
     assert "| cartpole | SBX DQN |" in table and "| 1.00 |" in table
+
+
+def test_runner_reads_the_bundled_yaml_and_runs_through_submitit(tmp_path):
+    """The study runner: settings from hyperparams/*.yml, one JSON per run, submitit's local executor."""
+    from benchmarks.runner import RunSpec, bundled_settings, run_missing
+
+    dense = bundled_settings("dqn", "CartPole-v1")
+    assert dense["target_update_interval"] == 10 and "population_size" not in dense  # sbx.DQN's keywords only
+    assert bundled_settings("eaudedqn", "CartPole-v1")["population_size"] == 5
+    spec = RunSpec("tiny", "eaudedqn", "CartPole-v1", 0, 1000, (("net_arch", (16, 16)), ("population_size", 2)))
+    results = run_missing([spec], tmp_path, executor="submitit-local")
+    assert [r["run_id"] for r in results] == ["tiny_seed0"] and (tmp_path / "tiny_seed0.json").is_file()
+    assert results[0]["selections"] > 0 and len(results[0]["history"]) == 10
+    assert not list((tmp_path / "partial").iterdir())  # checkpoints are removed once the run is done
