@@ -18,8 +18,8 @@ $(DEPS): pyproject.toml
 	$(PIP) install --quiet ".[test,atari,zoo,offline,bench]"
 	touch $(DEPS)
 
-# The package itself, reinstalled when a source changes. Not editable: the RL Zoo start-up hook
-# (a .pth file) is only installed by a regular install.
+# The package itself, reinstalled when a source changes (a regular install, so that the tests run
+# what a user installs; pip install -e . works too and installs the RL Zoo start-up hook as well).
 $(PACKAGE): $(DEPS) $(SOURCES)
 	$(PIP) install --quiet --no-deps --force-reinstall .
 	touch $(PACKAGE)

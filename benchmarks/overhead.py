@@ -7,6 +7,7 @@ and its ratio to the dense SBX parent measured in the same run, plus peak RSS of
 Alternating rounds spread the machine's noise evenly over the algorithms.
 
     python benchmarks/overhead.py --tasks cartpole pong --rounds 7       # DQN family (issues 3 and 5)
+    python benchmarks/overhead.py --tasks td3 tqc --rounds 7             # TD3 and TQC families on Pendulum-v1
     python benchmarks/overhead.py --quick                                # every task, under 5 minutes
     python benchmarks/overhead.py --sb3-device cuda                      # on a GPU machine (benchmarks/gpu_check.sh)
 
@@ -86,6 +87,15 @@ def _models(task: str) -> dict[str, Callable[[], object]]:
             "EauDeSAC K=1": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=1, seed=0, **CHEETAH),
             "EauDeSAC K=5": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=5, seed=0, **CHEETAH),
             "PolyPruneSAC": lambda: ours.PolyPruneSAC("MlpPolicy", "HalfCheetah-v5", seed=0, **CHEETAH),
+        }
+    if task in ("td3", "tqc"):  # Pendulum-v1, 256x256, against the dense SBX parent
+        parent = getattr(sbx, task.upper())
+        eaude, polyprune = getattr(ours, f"EauDe{task.upper()}"), getattr(ours, f"PolyPrune{task.upper()}")
+        return {
+            f"SBX {task.upper()}": lambda: parent("MlpPolicy", "Pendulum-v1", seed=0, **CHEETAH),
+            f"EauDe{task.upper()} K=1": lambda: eaude("MlpPolicy", "Pendulum-v1", population_size=1, seed=0, **CHEETAH),
+            f"EauDe{task.upper()} K=5": lambda: eaude("MlpPolicy", "Pendulum-v1", population_size=5, seed=0, **CHEETAH),
+            f"PolyPrune{task.upper()}": lambda: polyprune("MlpPolicy", "Pendulum-v1", seed=0, **CHEETAH),
         }
     raise ValueError(f"unknown task {task!r}")
 
@@ -181,10 +191,11 @@ def main() -> None:
     args = parser.parse_args()
     global SB3_DEVICE
     SB3_DEVICE = args.sb3_device
-    steps = {"cartpole": (1500, 512), "pong": (300, 100), "halfcheetah": (300, 100)}
+    steps = {"cartpole": (1500, 512), "pong": (300, 100), "halfcheetah": (300, 100), "td3": (300, 100),
+             "tqc": (300, 100)}
     rounds = 2 if args.quick else args.rounds
     if args.quick:
-        steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30)}
+        steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30), "td3": (250, 30), "tqc": (250, 30)}
 
     rows, memory = [], {}
     for task in args.tasks:
