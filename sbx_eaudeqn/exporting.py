@@ -1,7 +1,7 @@
 """Export the acting network of a trained agent in the compact sparse format of :mod:`sbx_eaudeqn.sparse_policy`.
 
-DQN family: the leader's Q-network (``MlpPolicy`` or ``CnnPolicy``). SAC family: the actor's
-deterministic path (mean, tanh, rescaling). The command line form
+DQN family: the leader's Q-network (``MlpPolicy`` or ``CnnPolicy``). SAC and TQC: the actor's
+deterministic path (mean, tanh, rescaling); TD3: its deterministic actor. The command line form
 (``python -m sbx_eaudeqn.exporting --algo eaudesac MODEL.zip OUT.npz``) does the same from a saved
 model, RL Zoo ones included.
 """
@@ -81,9 +81,13 @@ def _dqn_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarr
     return layers, weights
 
 
-def _sac_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarray]]]:
+def _actor_layers(model: Any, n_heads: int) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarray]]]:
+    """The actor's hidden layers and its mean (or, for TD3, its action) layer, squashed by tanh when run.
+
+    :param n_heads: output layers after the hidden ones: 2 for SAC and TQC (mean, log-std), 1 for TD3.
+    """
     params = model.policy.actor_state.params["params"]
-    n_hidden = len(params) - 2  # hidden layers, then the mean and the log-std heads
+    n_hidden = len(params) - n_heads
     layers, weights = [{"type": "flatten"}], []
     for index in range(n_hidden + 1):
         dense = params[f"Dense_{index}"]
@@ -97,15 +101,17 @@ def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
 
     :return: the path written. Load it with ``SparsePolicy.load`` (numpy and scipy only).
     """
-    from sbx import DQN, SAC
+    from sbx import DQN, SAC, TD3, TQC
 
     _check_relu(model.policy)
     if isinstance(model, DQN):
         kind, (layers, weights) = "dqn", _dqn_layers(model)
-    elif isinstance(model, SAC):
-        kind, (layers, weights) = "sac", _sac_layers(model)
+    elif isinstance(model, (SAC, TQC)):
+        kind, (layers, weights) = "sac", _actor_layers(model, n_heads=2)
+    elif isinstance(model, TD3):  # a deterministic actor: tanh of its last layer, as SAC's mean
+        kind, (layers, weights) = "sac", _actor_layers(model, n_heads=1)
     else:
-        raise ValueError(f"export supports SBX DQN and SAC models (and ours), got {type(model).__name__}")
+        raise ValueError(f"export supports SBX DQN, SAC, TD3 and TQC models (and ours), got {type(model).__name__}")
     meta = {
         "format": FORMAT, "version": VERSION, "kind": kind, "algorithm": type(model).__name__,
         "observation_space": _space_meta(model.observation_space), "action_space": _space_meta(model.action_space),
@@ -126,7 +132,9 @@ ALGORITHMS = {
     "eaudedqn": ("sbx_eaudeqn", "EauDeDQN"), "polyprunedqn": ("sbx_eaudeqn", "PolyPruneDQN"),
     "eaudecql": ("sbx_eaudeqn", "EauDeCQL"), "polyprunecql": ("sbx_eaudeqn", "PolyPruneCQL"),
     "eaudesac": ("sbx_eaudeqn", "EauDeSAC"), "polyprunesac": ("sbx_eaudeqn", "PolyPruneSAC"),
-    "dqn": ("sbx", "DQN"), "sac": ("sbx", "SAC"),
+    "eaudetd3": ("sbx_eaudeqn", "EauDeTD3"), "polyprunetd3": ("sbx_eaudeqn", "PolyPruneTD3"),
+    "eaudetqc": ("sbx_eaudeqn", "EauDeTQC"), "polyprunetqc": ("sbx_eaudeqn", "PolyPruneTQC"),
+    "dqn": ("sbx", "DQN"), "sac": ("sbx", "SAC"), "td3": ("sbx", "TD3"), "tqc": ("sbx", "TQC"),
 }
 
 

@@ -79,3 +79,16 @@ def test_unsupported_keyword_and_space_errors(cls):
         cls("MlpPolicy", "Pendulum-v1", param_resets=[100])
     with pytest.raises(ValueError, match="supports only Box action spaces"):
         cls("MlpPolicy", "CartPole-v1")
+
+
+@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC])
+def test_export_of_a_pruned_actor_acts_as_predict(cls, tmp_path):
+    from sbx_eaudeqn import SparsePolicy, export
+
+    model = cls("MlpPolicy", "Pendulum-v1", population_size=2, selection_period=25, actor_final_sparsity=0.5, **small())
+    model.learn(200)
+    assert model.actor_sparsity == pytest.approx(0.5, abs=0.02)
+    policy = SparsePolicy.load(export(model, tmp_path / "actor.npz"))
+    observations = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
+    np.testing.assert_allclose(policy.predict(observations)[0], model.predict(observations, deterministic=True)[0],
+                               atol=1e-5)
