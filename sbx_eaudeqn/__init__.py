@@ -16,6 +16,8 @@ _NAMES = {
     "PolyPruneTD3": "sbx_eaudeqn.td3",
     "EauDeTQC": "sbx_eaudeqn.tqc",
     "PolyPruneTQC": "sbx_eaudeqn.tqc",
+    "EauDeCrossQ": "sbx_eaudeqn.crossq",
+    "PolyPruneCrossQ": "sbx_eaudeqn.crossq",
     "EauDeCQL": "sbx_eaudeqn.cql",
     "PolyPruneCQL": "sbx_eaudeqn.cql",
     "export": "sbx_eaudeqn.exporting",

@@ -19,13 +19,15 @@ import pathlib
 import sys
 from typing import Any
 
+from sbx_eaudeqn.crossq import EauDeCrossQ, PolyPruneCrossQ
 from sbx_eaudeqn.dqn import EauDeDQN, PolyPruneDQN
 from sbx_eaudeqn.sac import EauDeSAC, PolyPruneSAC
 from sbx_eaudeqn.td3 import EauDeTD3, PolyPruneTD3
 from sbx_eaudeqn.tqc import EauDeTQC, PolyPruneTQC
 
 ZOO_ALGOS = {"eaudedqn": EauDeDQN, "eaudesac": EauDeSAC, "polyprunedqn": PolyPruneDQN, "polyprunesac": PolyPruneSAC,
-             "eaudetd3": EauDeTD3, "polyprunetd3": PolyPruneTD3, "eaudetqc": EauDeTQC, "polyprunetqc": PolyPruneTQC}
+             "eaudetd3": EauDeTD3, "polyprunetd3": PolyPruneTD3, "eaudetqc": EauDeTQC, "polyprunetqc": PolyPruneTQC,
+             "eaudecrossq": EauDeCrossQ, "polyprunecrossq": PolyPruneCrossQ}
 
 
 def hyperparams_path(algo: str) -> pathlib.Path:
@@ -60,6 +62,15 @@ def _sampler(base_sampler, extend):
         return extend(trial, base_sampler(trial, n_actions, n_envs, additional_args))
 
     return sample
+
+
+def _without_tau(function):
+    """An RL Zoo sampler or converter whose result drops ``tau`` (for CrossQ, which takes no ``tau``)."""
+
+    def without_tau(*args):
+        return {key: value for key, value in function(*args).items() if key != "tau"}
+
+    return without_tau
 
 
 def _convert_with(base_converter, names: tuple[str, ...]):
@@ -214,8 +225,13 @@ def register() -> None:
         eaude = name.startswith("eaude")
         base = name.removeprefix("eaude" if eaude else "polyprune")
         extend, names = (sample_eaude, eaude_names) if eaude else (sample_polyprune, polyprune_names)
-        opt.HYPERPARAMS_SAMPLER[name] = _sampler(opt.HYPERPARAMS_SAMPLER[base], extend)
-        opt.HYPERPARAMS_CONVERTER[name] = _convert_with(opt.HYPERPARAMS_CONVERTER[base], names)
+        if base == "crossq":  # RL Zoo has no CrossQ sampler: SAC's, without tau (CrossQ has no target network)
+            base_sampler = _without_tau(opt.HYPERPARAMS_SAMPLER["sac"])
+            base_converter = _without_tau(opt.HYPERPARAMS_CONVERTER["sac"])
+        else:
+            base_sampler, base_converter = opt.HYPERPARAMS_SAMPLER[base], opt.HYPERPARAMS_CONVERTER[base]
+        opt.HYPERPARAMS_SAMPLER[name] = _sampler(base_sampler, extend)
+        opt.HYPERPARAMS_CONVERTER[name] = _convert_with(base_converter, names)
     manager = rl_zoo3.exp_manager.ExperimentManager
     if not getattr(manager.__init__, "_sbx_eaudeqn", False):
         manager.__init__ = _default_config(manager.__init__)

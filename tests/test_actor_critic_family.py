@@ -1,4 +1,4 @@
-"""EauDe and PolyPrune over SBX TD3 and TQC: thin classes on the shared population step."""
+"""EauDe and PolyPrune over SBX TD3, TQC and CrossQ: thin classes on the shared population step."""
 
 import gymnasium as gym
 import jax
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import masked_weights_are_zero, quiet_logger, trees_equal
-from sbx_eaudeqn import EauDeTD3, EauDeTQC, PolyPruneTD3, PolyPruneTQC
+from sbx_eaudeqn import EauDeCrossQ, EauDeTD3, EauDeTQC, PolyPruneCrossQ, PolyPruneTD3, PolyPruneTQC
 from sbx_eaudeqn.pruning import weight_sparsity
 
 
@@ -23,7 +23,7 @@ def policy_critic_params(model):
     return model.policy.qf_state.params
 
 
-@pytest.fixture(scope="module", params=[EauDeTD3, EauDeTQC], ids=lambda cls: cls.__name__)
+@pytest.fixture(scope="module", params=[EauDeTD3, EauDeTQC, EauDeCrossQ], ids=lambda cls: cls.__name__)
 def trained(request):
     model = request.param("MlpPolicy", "Pendulum-v1", population_size=3, selection_period=25, **small())
     model.learn(300)
@@ -47,6 +47,8 @@ def test_selection_makes_the_lowest_loss_member_the_policy_critic(trained):
     assert trained.selection_log.history[-1]["leader_slot"] == int(np.argmin(losses))
     assert trees_equal(trained.population.member(0)[0], before)
     assert trees_equal(policy_critic_params(trained), before)
+    if isinstance(trained, EauDeCrossQ):  # the leader's batch statistics come with it
+        assert trees_equal(trained.policy.qf_state.batch_stats, jax.tree_util.tree_map(lambda x: x[0], trained.population.extra))
 
 
 def test_save_load_resume_identical(trained, tmp_path):
@@ -65,7 +67,7 @@ def test_save_load_resume_identical(trained, tmp_path):
     assert trees_equal(loaded.key, trained.key)
 
 
-@pytest.mark.parametrize("cls", [PolyPruneTD3, PolyPruneTQC])
+@pytest.mark.parametrize("cls", [PolyPruneTD3, PolyPruneTQC, PolyPruneCrossQ])
 def test_polyprune_reaches_the_final_sparsity(cls):
     model = cls("MlpPolicy", "Pendulum-v1", final_sparsity=0.8, prune_period=25, **small())
     model.learn(300)
@@ -73,7 +75,7 @@ def test_polyprune_reaches_the_final_sparsity(cls):
     assert masked_weights_are_zero(model.population)
 
 
-@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC])
+@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC, EauDeCrossQ])
 def test_unsupported_keyword_and_space_errors(cls):
     with pytest.raises(ValueError, match=f"param_resets is not supported by {cls.__name__}"):
         cls("MlpPolicy", "Pendulum-v1", param_resets=[100])

@@ -1,0 +1,76 @@
+"""EauDeCrossQ and PolyPruneCrossQ: SBX CrossQ with a population of pruned batch-normalised critics.
+
+CrossQ has no target network: each critic bootstraps from itself, in one joint forward pass over
+(s, a) and (s', a') through its batch normalisation. A member is therefore a critic with its own batch
+statistics (kept per member in ``PopulationState.extra``, never pruned), and its loss is its own TD error
+against its own next-state values. What the leader drives: the actor's loss and the entropy coefficient
+(SBX's ``update_actor_and_temperature`` with the leader's critic and statistics), and evaluation.
+
+Why the selection rule still holds: EauDe picks the member whose critic best fits its own Bellman
+targets over the period, which is the quantity AdaQN's argument rests on (the sum of approximation
+errors); with no shared target, members are not judged against the same targets, so a member whose
+targets are easier to fit can win. That caveat is ours to measure; the cumulated loss is the only
+selection signal the paper defines, and it is kept as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+from sbx import CrossQ
+
+from sbx_eaudeqn.actor_critic import EauDeActorCritic, PolyPruneActorCritic, PopulationActorCritic
+
+
+class _PopulationCriticCrossQ(PopulationActorCritic, CrossQ):
+    """SBX CrossQ whose critic, with its batch statistics, is a population (slot 0 acts as leader)."""
+
+    _actor_log_keys = ("train/actor_loss", "train/ent_coef_loss")
+    _critic_log_keys = ("train/critic_loss", "train/ent_coef")
+
+    def _init_member(self, key: jax.Array, inputs: tuple) -> tuple[Any, Any]:
+        variables = self.policy.qf.init({"params": key, "dropout": key, "batch_stats": key}, *inputs, train=False)
+        return variables["params"], variables["batch_stats"]
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"target_entropy": self.target_entropy}
+
+    def _update_learning_rates(self) -> None:
+        """None: SBX's CrossQ keeps its learning rates constant (its optimizers have no injected rate)."""
+
+    @classmethod
+    def _update_member_critic(cls, critic, actor_state, ent_coef_state, batch, key, hyper, static_hyper):
+        critic, (loss, ent_coef_value), _ = cls.update_critic(
+            actor_state, critic, ent_coef_state, batch.observations, batch.actions, batch.next_observations,
+            batch.rewards, batch.dones, batch.discounts, key,
+        )
+        return critic, loss, (ent_coef_value,)
+
+    @classmethod
+    def _update_targets(cls, critic, actor_state, hyper):
+        return critic, actor_state  # no target network
+
+    @classmethod
+    def _update_actor(cls, actor_state, critic, ent_coef_state, observations, key, hyper, static_hyper):
+        actor_state, critic, ent_coef_state, actor_loss, ent_coef_loss, key = cls.update_actor_and_temperature(
+            actor_state, critic, ent_coef_state, observations, hyper["target_entropy"], key
+        )
+        return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
+
+
+class EauDeCrossQ(EauDeActorCritic, _PopulationCriticCrossQ):
+    """EauDeCrossQ: CrossQ whose critic sparsity is discovered by a population (EauDe applied to CrossQ).
+
+    See the module docstring for what the leader drives without a target network. Takes EauDe's
+    arguments (:class:`~sbx_eaudeqn.actor_critic.EauDeActorCritic`), the actor-pruning option and every
+    keyword argument of :class:`sbx.CrossQ`.
+    """
+
+
+class PolyPruneCrossQ(PolyPruneActorCritic, _PopulationCriticCrossQ):
+    """PolyPruneCrossQ: CrossQ with the critic magnitude-pruned on a polynomial schedule.
+
+    Takes PolyPrune's arguments (:class:`~sbx_eaudeqn.actor_critic.PolyPruneActorCritic`), the
+    actor-pruning option and every keyword argument of :class:`sbx.CrossQ`.
+    """
