@@ -21,13 +21,11 @@ import jax
 from sbx import CrossQ
 
 from sbx_eaudeqn.actor_critic import EauDeActorCritic, PolyPruneActorCritic, PopulationActorCritic
+from sbx_eaudeqn.sac import SACSteps
 
 
-class _PopulationCriticCrossQ(PopulationActorCritic, CrossQ):
+class _PopulationCriticCrossQ(SACSteps, PopulationActorCritic, CrossQ):
     """SBX CrossQ whose critic, with its batch statistics, is a population (slot 0 acts as leader)."""
-
-    _actor_log_keys = ("train/actor_loss", "train/ent_coef_loss")
-    _critic_log_keys = ("train/critic_loss", "train/ent_coef")
 
     def _init_member(self, key: jax.Array, inputs: tuple) -> tuple[Any, Any]:
         variables = self.policy.qf.init({"params": key, "dropout": key, "batch_stats": key}, *inputs, train=False)
@@ -40,23 +38,8 @@ class _PopulationCriticCrossQ(PopulationActorCritic, CrossQ):
         """None: SBX's CrossQ keeps its learning rates constant (its optimizers have no injected rate)."""
 
     @classmethod
-    def _update_member_critic(cls, critic, actor_state, ent_coef_state, batch, key, hyper, static_hyper):
-        critic, (loss, ent_coef_value), _ = cls.update_critic(
-            actor_state, critic, ent_coef_state, batch.observations, batch.actions, batch.next_observations,
-            batch.rewards, batch.dones, batch.discounts, key,
-        )
-        return critic, loss, (ent_coef_value,)
-
-    @classmethod
     def _update_targets(cls, critic, actor_state, hyper):
         return critic, actor_state  # no target network
-
-    @classmethod
-    def _update_actor(cls, actor_state, critic, ent_coef_state, observations, key, hyper, static_hyper):
-        actor_state, critic, ent_coef_state, actor_loss, ent_coef_loss, key = cls.update_actor_and_temperature(
-            actor_state, critic, ent_coef_state, observations, hyper["target_entropy"], key
-        )
-        return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
 
 
 class EauDeCrossQ(EauDeActorCritic, _PopulationCriticCrossQ):

@@ -15,14 +15,11 @@ from sbx import SAC
 from sbx_eaudeqn.actor_critic import EauDeActorCritic, PolyPruneActorCritic, PopulationActorCritic
 
 
-class _PopulationCriticSAC(PopulationActorCritic, SAC):
-    """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
+class SACSteps:
+    """SBX's SAC-style critic and actor steps as population hooks (SAC and CrossQ share their signatures)."""
 
     _actor_log_keys = ("train/actor_loss", "train/ent_coef_loss")
     _critic_log_keys = ("train/critic_loss", "train/ent_coef")
-
-    def _hyperparameters(self) -> dict[str, Any]:
-        return {"tau": self.tau, "target_entropy": self.target_entropy}
 
     @classmethod
     def _update_member_critic(cls, critic, actor_state, ent_coef_state, batch, key, hyper, static_hyper):
@@ -33,15 +30,22 @@ class _PopulationCriticSAC(PopulationActorCritic, SAC):
         return critic, loss, (ent_coef_value,)
 
     @classmethod
-    def _update_targets(cls, critic, actor_state, hyper):
-        return cls.soft_update(hyper["tau"], critic), actor_state
-
-    @classmethod
     def _update_actor(cls, actor_state, critic, ent_coef_state, observations, key, hyper, static_hyper):
         actor_state, critic, ent_coef_state, actor_loss, ent_coef_loss, key = cls.update_actor_and_temperature(
             actor_state, critic, ent_coef_state, observations, hyper["target_entropy"], key
         )
         return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
+
+
+class _PopulationCriticSAC(SACSteps, PopulationActorCritic, SAC):
+    """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"tau": self.tau, "target_entropy": self.target_entropy}
+
+    @classmethod
+    def _update_targets(cls, critic, actor_state, hyper):
+        return cls.soft_update(hyper["tau"], critic), actor_state
 
 
 class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
