@@ -28,18 +28,13 @@ from sbx_eaudeqn.common import (
     PopulationMixin,
     check_action_space,
     critic_extra,
+    critic_opt_states,
     critic_params,
-    is_state,
     member_critic,
     with_leader,
 )
 from sbx_eaudeqn.population import check_period, population_step, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks
-
-
-def critic_opt_states(critic: Any) -> Any:
-    """The optimizer state of a critic state, or a tuple of them for a tuple of states."""
-    return jax.tree_util.tree_map(lambda state: state.opt_state, critic, is_leaf=is_state)
 
 
 class PopulationActorCritic(ActorPruningMixin, PopulationMixin):

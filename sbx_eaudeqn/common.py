@@ -285,6 +285,11 @@ def critic_params(critic: Any) -> Any:
     return jax.tree_util.tree_map(lambda state: state.params, critic, is_leaf=is_state)
 
 
+def critic_opt_states(critic: Any) -> Any:
+    """The optimizer state of a critic state, or a tuple of them for a tuple of states."""
+    return jax.tree_util.tree_map(lambda state: state.opt_state, critic, is_leaf=is_state)
+
+
 def critic_txs(critic: Any) -> Any:
     """The optimizer of a critic state, or a tuple of them for a tuple of states."""
     return jax.tree_util.tree_map(lambda state: state.tx, critic, is_leaf=is_state)
