@@ -35,6 +35,10 @@ import numpy as np
 
 # RL Zoo keys that configure the zoo's own set-up, not the algorithm's constructor.
 ZOO_ONLY_KEYS = {"n_timesteps", "policy", "callback", "n_envs", "normalize"}
+# RL Zoo keys that the zoo turns into a constructor argument (action_noise) once the env is known.
+NOISE_KEYS = ("noise_type", "noise_std")
+# Overrides that go into policy_kwargs (net_arch: a tuple of widths; optimizer_kwargs: a tuple of pairs).
+POLICY_KEYS = {"net_arch", "optimizer_kwargs"}
 EVALUATIONS = 10  # greedy evaluations per run, every budget / EVALUATIONS steps
 EVAL_EPISODES = 10
 
@@ -44,7 +48,8 @@ class RunSpec:
     """One training run: ``algo`` (RL Zoo name), ``env``, ``seed``, ``budget`` (env steps) and overrides.
 
     :ivar group: a label shared by the seeds of one setting (the table's row).
-    :ivar overrides: constructor keywords that replace the bundled ones (``net_arch`` sets the widths).
+    :ivar overrides: constructor keywords that replace the bundled ones (``net_arch`` and
+        ``optimizer_kwargs`` go into ``policy_kwargs``).
     """
 
     group: str
@@ -62,21 +67,26 @@ class RunSpec:
         """The constructor keywords: bundled settings, then the overrides."""
         settings = bundled_settings(self.algo, self.env)
         overrides = dict(self.overrides)
-        net_arch = overrides.pop("net_arch", None)
-        if net_arch is not None:
-            settings["policy_kwargs"] = dict(settings.get("policy_kwargs", {}), net_arch=list(net_arch))
+        for key in POLICY_KEYS & overrides.keys():
+            value = overrides.pop(key)
+            settings["policy_kwargs"] = dict(settings.get("policy_kwargs", {}), **{key: list(value) if key == "net_arch" else dict(value)})
         settings.update(overrides)
         settings["learning_starts"] = min(settings.get("learning_starts", 100), self.budget // 4)
         return settings
 
 
+# The dense SBX parent of each EauDe class, by RL Zoo name: a dense run reads the EauDe file's entry.
+DENSE_ALGOS = ("dqn", "sac", "td3", "tqc", "crossq")
+
+
 def algorithm_class(algo: str) -> type:
-    """The class of an RL Zoo algorithm name: ours, or SBX's dense ``dqn`` / ``sac``."""
+    """The class of an RL Zoo algorithm name: ours, or SBX's dense parent (``dqn``, ``sac``, ``td3``, ...)."""
     import sbx
 
     from sbx_eaudeqn.zoo import ZOO_ALGOS
 
-    classes = {"dqn": sbx.DQN, "sac": sbx.SAC} | ZOO_ALGOS
+    dense = {"dqn": sbx.DQN, "sac": sbx.SAC, "td3": sbx.TD3, "tqc": sbx.TQC, "crossq": sbx.CrossQ}
+    classes = dense | ZOO_ALGOS
     if algo not in classes:
         raise ValueError(f"algo must be one of {sorted(classes)}, got {algo!r}")
     return classes[algo]
@@ -88,16 +98,33 @@ def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
 
     from sbx_eaudeqn.zoo import hyperparams_path
 
-    source = {"dqn": "eaudedqn", "sac": "eaudesac"}.get(algo, algo)
+    source = f"eaude{algo}" if algo in DENSE_ALGOS else algo
     entries = yaml.safe_load(hyperparams_path(source).read_text())
     if env_id not in entries:
         raise ValueError(f"hyperparams/{source}.yml has no entry for {env_id!r}; add one to run it")
     settings = {key: value for key, value in entries[env_id].items() if key not in ZOO_ONLY_KEYS}
     if isinstance(settings.get("policy_kwargs"), str):
         settings["policy_kwargs"] = eval(settings["policy_kwargs"], {"dict": dict})  # the zoo's own format
+    noise = {key: settings.pop(key) for key in NOISE_KEYS if key in settings}
     accepted = inspect.signature(algorithm_class(algo).__init__).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         settings = {key: value for key, value in settings.items() if key in accepted}
+    return settings | noise
+
+
+def with_action_noise(settings: dict[str, Any], env: Any) -> dict[str, Any]:
+    """Replace ``noise_type``/``noise_std`` with the ``action_noise`` RL Zoo would build for ``env``."""
+    from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
+
+    settings = dict(settings)
+    noise_type, noise_std = settings.pop("noise_type", None), settings.pop("noise_std", 0.0)
+    if noise_type is None:
+        return settings
+    kinds = {"normal": NormalActionNoise, "ornstein-uhlenbeck": OrnsteinUhlenbeckActionNoise}
+    if noise_type not in kinds:
+        raise ValueError(f"noise_type must be one of {sorted(kinds)}, got {noise_type!r}")
+    shape = env.action_space.shape
+    settings["action_noise"] = kinds[noise_type](mean=np.zeros(shape), sigma=noise_std * np.ones(shape))
     return settings
 
 
@@ -114,6 +141,7 @@ def _selection_summary(model: Any) -> dict[str, Any]:
         age = str(row.get("winner_age", -1))
         gain_by_age[age] = gain_by_age.get(age, 0.0) + max(row.get("sparsity_gain", 0.0), 0.0)
     return {
+        **_loss_gaps(rows),
         "selections": len(rows),
         "explored_win_share": log.explored_win_share,
         "explored_slot_share": log.explored_slot_share,
@@ -123,6 +151,26 @@ def _selection_summary(model: Any) -> dict[str, Any]:
         "selection_trace": [[row["timesteps"], int(row["winner_explored"]), round(row["winner_jump"], 5),
                              round(row["leader_sparsity"], 5), row.get("winner_age", -1)] for row in rows],
     }
+
+
+def _loss_gaps(rows: list[dict]) -> dict[str, list[float]]:
+    """Per quarter of training, the medians of the leader's L_k and of (best L_k among fresh copies) /
+    (best L_k among the others): how far the copies are from winning (below 1, a copy won), and
+    whether the gap grows as the loss shrinks. Logs without ``explored_judged`` give empty lists.
+    """
+    points = []
+    for row in rows:
+        fresh = np.asarray(row.get("explored_judged", []), bool)
+        losses = np.asarray(row["cumulated_losses"])
+        if fresh.any() and (~fresh).any() and np.isfinite(losses).all():
+            points.append((row["timesteps"], losses.min(), losses[fresh].min() / losses[~fresh].min()))
+    if not points:
+        return {"leader_loss_by_quarter": [], "fresh_loss_ratio_by_quarter": []}
+    end = rows[-1]["timesteps"]
+    quarters = [[p for p in points if min(int(4 * p[0] / end), 3) == q] for q in range(4)]
+    median = lambda q, i: float(np.median([p[i] for p in q])) if q else float("nan")  # noqa: E731
+    return {"leader_loss_by_quarter": [median(q, 1) for q in quarters],
+            "fresh_loss_ratio_by_quarter": [median(q, 2) for q in quarters]}
 
 
 def run_one(spec: RunSpec, out_dir: str) -> dict:
@@ -142,7 +190,8 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
         model.load_replay_buffer(buffer_file)
     else:
         progress = {"history": [], "seconds": 0.0}
-        model = cls("MlpPolicy", spec.env, seed=spec.seed, **spec.kwargs())
+        env = gym.make(spec.env)
+        model = cls("MlpPolicy", env, seed=spec.seed, **with_action_noise(spec.kwargs(), env))
     eval_env = Monitor(gym.make(spec.env))
     eval_env.reset(seed=10_000 + spec.seed)
     every = spec.budget // EVALUATIONS
@@ -216,6 +265,29 @@ def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, exec
 def load_results(out: pathlib.Path) -> list[dict]:
     """Every finished run in ``out``."""
     return [json.loads(path.read_text()) for path in sorted(out.glob("*_seed*.json"))]
+
+
+def results_table(results: list[dict]) -> str:
+    """Markdown table, one row per group: IQM final return and sparsity with 95% CIs, and for EauDe
+    runs what the selection log says (explored win share, overall and in the last quarter)."""
+    groups: dict[str, list[dict]] = {}
+    for result in results:
+        groups.setdefault(result["group"], []).append(result)
+    lines = ["| setting | runs | IQM final return [95% CI] | IQM final sparsity [95% CI] | explored win share "
+             "(last quarter) | explored slot share | mean winning jump | selections |",
+             "|---|---|---|---|---|---|---|---|"]
+    for group, runs in sorted(groups.items()):
+        ret = iqm_with_ci([r["final_return"] for r in runs])
+        spa = iqm_with_ci([r["sparsity"] for r in runs])
+        row = f"| {group} | {len(runs)} | {ret[0]:.1f} [{ret[1]:.1f}, {ret[2]:.1f}] | {spa[0]:.3f} [{spa[1]:.3f}, {spa[2]:.3f}] |"
+        if all("selections" in r for r in runs):
+            mean = lambda key: float(np.mean([r[key] for r in runs]))  # noqa: E731
+            row += (f" {mean('explored_win_share'):.2f} ({mean('explored_win_share_last_quarter'):.2f}) "
+                    f"| {mean('explored_slot_share'):.2f} | {mean('mean_winning_jump'):.4f} | {mean('selections'):.0f} |")
+        else:
+            row += " | | | |"
+        lines.append(row)
+    return "\n".join(lines)
 
 
 def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float, float]:

@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, iqm_with_ci, load_results, run_missing
+from benchmarks.runner import RunSpec, results_table, run_missing
 
 # DQN: gradient steps per selection -> target_update_interval (env steps). CartPole trains 128 gradient
 # steps every 256 env steps, Acrobot one per env step.
@@ -35,7 +35,7 @@ def _dqn(group: str, algo: str, env: str, budget: int, period: int, width: int, 
 
 
 def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int = 256, beta: float = 1.0,
-                 init: str | None = None, methods=("eaudedqn", "dqn")) -> list[RunSpec]:
+                 init: str | None = None, adam_eps: float | None = None, methods=("eaudedqn", "dqn")) -> list[RunSpec]:
     """EauDe and its dense baseline at one setting (the group name lists it)."""
     label = f"{env}_L{budget // 1000}k_p{period}_w{width}"
     specs = []
@@ -48,6 +48,9 @@ def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int =
             if init is not None:
                 extra["population_init"] = init
                 name += f"_{init}"
+            if adam_eps is not None:
+                extra["optimizer_kwargs"] = (("eps", adam_eps),)
+                name += f"_eps{adam_eps:g}"
         if algo == "polyprunedqn":
             extra["final_sparsity"] = 0.95
         specs += _dqn(name, algo, env, budget, period, width, **extra)
@@ -89,6 +92,10 @@ def stages() -> dict[str, list[RunSpec]]:
         # 5. budget
         "budget": [spec for budget in (200_000, 500_000) for spec in
                    _dqn_setting(cartpole, budget=budget, period=512, beta=2.0, methods=("eaudedqn",))],
+        # 7. Why copies lose late (a fresh Adam's first steps): the paper's Atari Adam epsilon
+        "optimizer": _dqn_setting(cartpole, period=512, beta=2.0, adam_eps=1.5e-4, methods=("eaudedqn",)),
+        # 8. The paper's aggressive regime (beta 3) with enough selections, and the dense baseline there
+        "regime": _dqn_setting(cartpole, budget=200_000, period=512, beta=3.0, methods=("dqn", "eaudedqn")),
         # 6. SAC on Pendulum-v1: selection period and budget
         "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))
                 for spec in _sac_setting(budget, period)],
@@ -96,26 +103,9 @@ def stages() -> dict[str, list[RunSpec]]:
 
 
 def report(results: list[dict], out: pathlib.Path) -> str:
-    """Markdown table per group and the figure sparsity vs. explored win share."""
-    groups: dict[str, list[dict]] = {}
-    for result in results:
-        groups.setdefault(result["group"], []).append(result)
-    lines = ["| setting | runs | IQM final return [95% CI] | IQM final sparsity [95% CI] | explored win share "
-             "(last quarter) | explored slot share | mean winning jump | selections |",
-             "|---|---|---|---|---|---|---|---|"]
-    for group, runs in sorted(groups.items()):
-        ret = iqm_with_ci([r["final_return"] for r in runs])
-        spa = iqm_with_ci([r["sparsity"] for r in runs])
-        row = f"| {group} | {len(runs)} | {ret[0]:.1f} [{ret[1]:.1f}, {ret[2]:.1f}] | {spa[0]:.3f} [{spa[1]:.3f}, {spa[2]:.3f}] |"
-        if "selections" in runs[0]:
-            mean = lambda key: float(np.mean([r[key] for r in runs]))  # noqa: E731
-            row += (f" {mean('explored_win_share'):.2f} ({mean('explored_win_share_last_quarter'):.2f}) "
-                    f"| {mean('explored_slot_share'):.2f} | {mean('mean_winning_jump'):.4f} | {mean('selections'):.0f} |")
-        else:
-            row += " | | | |"
-        lines.append(row)
+    """Markdown table per group (see ``runner.results_table``) and the figure sparsity vs. explored win share."""
     _figure(results, out)
-    return "\n".join(lines)
+    return results_table(results)
 
 
 def _figure(results: list[dict], out: pathlib.Path) -> None:

@@ -59,6 +59,7 @@ class SelectionLog:
             "winner_parent_sparsity": float(self.parent_sparsities[leader]),
             "leader_sparsity": float(info["sparsities"][0]),
             "explored_slots": int(self.explored.sum()),
+            "explored_judged": [bool(flag) for flag in self.explored],
             "cumulated_losses": [float(loss) for loss in info["cumulated_losses"]],
             "winner_age": int(ages[leader]),
             "sparsity_gain": float(info["sparsities"][0]) - previous_sparsity,

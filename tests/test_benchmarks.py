@@ -41,3 +41,20 @@ def test_runner_reads_the_bundled_yaml_and_runs_through_submitit(tmp_path):
     assert [r["run_id"] for r in results] == ["tiny_seed0"] and (tmp_path / "tiny_seed0.json").is_file()
     assert results[0]["selections"] > 0 and len(results[0]["history"]) == 10
     assert not list((tmp_path / "partial").iterdir())  # checkpoints are removed once the run is done
+
+
+def test_runner_gives_dense_parents_the_bundled_settings_and_action_noise():
+    """A dense TD3 run differs from EauDeTD3 by the method alone, with the zoo's action noise built."""
+    import gymnasium as gym
+    from stable_baselines3.common.noise import NormalActionNoise
+
+    from benchmarks.runner import RunSpec, bundled_settings, with_action_noise
+
+    dense, eaude = bundled_settings("td3", "Pendulum-v1"), bundled_settings("eaudetd3", "Pendulum-v1")
+    assert {k: v for k, v in eaude.items() if k not in ("population_size", "selection_period",
+                                                          "sparsity_scale", "max_prune_fraction")} == dense
+    settings = with_action_noise(dense, gym.make("Pendulum-v1"))
+    assert isinstance(settings["action_noise"], NormalActionNoise) and "noise_type" not in settings
+    assert settings["action_noise"]._sigma.tolist() == [0.1]
+    spec = RunSpec("adam", "eaudedqn", "CartPole-v1", 0, 1000, (("optimizer_kwargs", (("eps", 1e-4),)),))
+    assert spec.kwargs()["policy_kwargs"] == {"net_arch": [256, 256], "optimizer_kwargs": {"eps": 1e-4}}
