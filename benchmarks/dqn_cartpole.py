@@ -4,18 +4,16 @@ Each (algorithm, seed) run trains for ``--timesteps`` steps, then evaluates the 
 episodes. Runs go in parallel processes and write one JSON file each, so an interrupted benchmark
 resumes where it stopped. Prints a markdown table and writes it next to the JSON files.
 
-    python benchmarks/dqn_cartpole.py --seeds 3 --jobs 2
+    python -m benchmarks.dqn_cartpole --seeds 3 --jobs 2
 """
 
 from __future__ import annotations
 
 import argparse
 import pathlib
-import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from runs import results_table, run_missing  # noqa: E402
+from benchmarks.runs import results_table, run_missing
 
 # RL Zoo 3 (2.9.2) hyperparams/dqn.yml, CartPole-v1.
 ZOO_CARTPOLE = dict(
@@ -61,7 +59,7 @@ def main() -> None:
     text = results_table(run_missing(run_one, jobs, out, args.jobs), list(ALGOS))
     (out / "table.md").write_text(
         f"CartPole-v1, RL Zoo DQN hyperparameters, {args.timesteps} steps, greedy evaluation over 20 episodes.\n"
-        f"Command: python benchmarks/dqn_cartpole.py --seeds {args.seeds} --timesteps {args.timesteps}\n\n{text}\n"
+        f"Command: python -m benchmarks.dqn_cartpole --seeds {args.seeds} --timesteps {args.timesteps}\n\n{text}\n"
     )
     print(text)
 

@@ -5,18 +5,16 @@ The dataset is the replay of an SBX DQN agent trained with RL Zoo's CartPole hyp
 on it, never stepping the environment, then evaluates the greedy policy over 20 episodes. Dense CQL
 is PolyPruneCQL with ``final_sparsity=0``. Runs are resumable (one JSON file each).
 
-    python benchmarks/offline_cartpole.py --seeds 3 --jobs 2
+    python -m benchmarks.offline_cartpole --seeds 3 --jobs 2
 """
 
 from __future__ import annotations
 
 import argparse
 import pathlib
-import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from runs import results_table, run_missing  # noqa: E402
+from benchmarks.runs import results_table, run_missing
 
 COMMON = dict(policy_kwargs=dict(net_arch=[256, 256]), learning_rate=1e-3, batch_size=64, target_update_interval=100,
               cql_alpha=1.0)
@@ -64,7 +62,7 @@ def main() -> None:
     (out / "table.md").write_text(
         f"Offline CartPole-v1 from {args.dataset_steps} transitions collected by SBX DQN (RL Zoo hyperparameters); "
         f"{args.gradient_steps} gradient steps; greedy evaluation over 20 episodes.\n"
-        f"Command: python benchmarks/offline_cartpole.py --seeds {args.seeds} --gradient-steps {args.gradient_steps}\n\n"
+        f"Command: python -m benchmarks.offline_cartpole --seeds {args.seeds} --gradient-steps {args.gradient_steps}\n\n"
         f"{text}\n"
     )
     print(text)

@@ -1,15 +1,19 @@
 """Reduced-scale replication of the paper: {dense, PolyPrune, EauDe} x {small, medium network} x seeds.
 
-DQN on CartPole-v1 and Acrobot-v1 (RL Zoo hyperparameters), SAC on Pendulum-v1 and HalfCheetah-v5,
-with short budgets. Every run evaluates the greedy policy every ``budget / 10`` steps and records the
-sparsity of the acting network; each run is one JSON file, so the benchmark resumes where it stopped
-and runs in parallel processes. The report gives the IQM of the final return with a 95% bootstrap
-interval, the final sparsity, and three figures (return and sparsity against environment steps, final
-sparsity per environment and network size).
+DQN on CartPole-v1 and Acrobot-v1, SAC on Pendulum-v1 and HalfCheetah-v5, with short budgets. Settings
+are the bundled ``hyperparams/*.yml`` entries (RL Zoo's for the dense parents), read by
+``benchmarks/runner.py``; this script only sets the network size, the budget, beta and, for SAC, a
+selection (or pruning) period of budget / 40 so that short runs still hold 40 selections. Each run is
+one JSON file (resumable), evaluated greedily every ``budget / 10`` steps. The report gives the IQM of
+the final return with a 95% bootstrap interval (rliable), the final sparsity, and three figures (return
+and sparsity against environment steps, final sparsity per environment and network size).
 
-    python benchmarks/replicate.py --seeds 5 --jobs 2              # hours on 2 cores
-    python benchmarks/replicate.py --envs CartPole-v1 Pendulum-v1 --seeds 3
-    python benchmarks/replicate.py --quick --envs CartPole-v1 --sizes small --out /tmp/replicate  # a minute
+    python -m benchmarks.replicate --seeds 5 --jobs 2              # hours on 2 cores
+    python -m benchmarks.replicate --envs CartPole-v1 Pendulum-v1 --seeds 3
+    python -m benchmarks.replicate --quick --envs CartPole-v1 --sizes small --out /tmp/replicate  # a minute
+
+The runs committed in ``docs/results/replicate*`` predate the shared runner: they used the same DQN
+settings, Pendulum with ``learning_starts=1000``, and 5 evaluation episodes instead of 10.
 """
 
 from __future__ import annotations
@@ -18,82 +22,42 @@ import argparse
 import json
 import pathlib
 import sys
-import time
 
-import numpy as np
+from benchmarks.runner import RunSpec, iqm, iqm_with_ci, run_missing
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from runs import run_missing  # noqa: E402
-
-DQN_ZOO = {
-    "CartPole-v1": dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000, gamma=0.99,
-                        target_update_interval=10, train_freq=256, gradient_steps=128, exploration_fraction=0.16,
-                        exploration_final_eps=0.04),
-    "Acrobot-v1": dict(learning_rate=6.3e-4, batch_size=128, buffer_size=50_000, learning_starts=0, gamma=0.99,
-                       target_update_interval=250, train_freq=4, gradient_steps=-1, exploration_fraction=0.12,
-                       exploration_final_eps=0.1),
-}
-SAC_SETTINGS = {
-    "Pendulum-v1": dict(learning_rate=1e-3, learning_starts=1000),
-    "HalfCheetah-v5": dict(learning_starts=5000),
-}
 BUDGETS = {"CartPole-v1": 50_000, "Acrobot-v1": 50_000, "Pendulum-v1": 20_000, "HalfCheetah-v5": 50_000}
 QUICK_BUDGETS = {"CartPole-v1": 1500, "Acrobot-v1": 1500, "Pendulum-v1": 600, "HalfCheetah-v5": 600}
-NET_ARCH = {"dqn": {"small": [64], "medium": [256]}, "sac": {"small": [64, 64], "medium": [256, 256]}}
+DQN_ENVS = ("CartPole-v1", "Acrobot-v1")
+NET_ARCH = {"dqn": {"small": (64,), "medium": (256,)}, "sac": {"small": (64, 64), "medium": (256, 256)}}
 METHODS = ("dense", "polyprune", "eaude")
+# Longest first, so that parallel workers finish together: rough cost of a step per family and method.
+COST = {"dqn": 1.0, "sac": 5.0, "dense": 1.0, "polyprune": 1.2, "eaude": 3.0, "small": 1, "medium": 2}
 
 
-def _model(method: str, env_id: str, size: str, seed: int, budget: int, sparsity_scale: float):
-    import sbx
-
-    import sbx_eaudeqn
-
-    family = "dqn" if env_id in DQN_ZOO else "sac"
-    kwargs = dict(DQN_ZOO.get(env_id) or SAC_SETTINGS[env_id], seed=seed,
-                  policy_kwargs=dict(net_arch=NET_ARCH[family][size]))
-    kwargs["learning_starts"] = min(kwargs["learning_starts"], budget // 4)
-    if family == "dqn":
-        classes = {"dense": sbx.DQN, "polyprune": sbx_eaudeqn.PolyPruneDQN, "eaude": sbx_eaudeqn.EauDeDQN}
-    else:
-        classes = {"dense": sbx.SAC, "polyprune": sbx_eaudeqn.PolyPruneSAC, "eaude": sbx_eaudeqn.EauDeSAC}
-        if method != "dense":
-            kwargs["selection_period" if method == "eaude" else "prune_period"] = max(budget // 40, 10)
+def run_spec(env_id: str, size: str, method: str, seed: int, budget: int, sparsity_scale: float) -> RunSpec:
+    """One replication run; its group is ``<env>_<size>_<method>[_beta<b>]`` (the table's row)."""
+    family = "dqn" if env_id in DQN_ENVS else "sac"
+    algo = family if method == "dense" else f"{method}{family}"
+    overrides = {"net_arch": NET_ARCH[family][size]}
+    if family == "sac" and method != "dense":
+        overrides["selection_period" if method == "eaude" else "prune_period"] = max(budget // 40, 10)
     if method == "eaude":
-        kwargs["sparsity_scale"] = sparsity_scale
-    return classes[method]("MlpPolicy", env_id, **kwargs)
+        overrides["sparsity_scale"] = sparsity_scale
+    group = f"{env_id}_{size}_{method}" + ("" if sparsity_scale == 1.0 else f"_beta{sparsity_scale:g}")
+    return RunSpec(group, algo, env_id, seed, budget, tuple(sorted(overrides.items())))
 
 
-def _expected_cost(job: tuple) -> float:
-    """Rough relative run time of a job (name, seed, method, env, size, budget, scale), to order the queue."""
-    _, _, method, env_id, size, budget, _ = job
-    family_cost = 1.0 if env_id in DQN_ZOO else 5.0
-    return budget * family_cost * {"dense": 1.0, "polyprune": 1.2, "eaude": 3.0}[method] * {"small": 1, "medium": 2}[size]
+def _expected_cost(spec: RunSpec) -> float:
+    env, size, method = spec.group.split("_")[:3]
+    return spec.budget * COST["dqn" if env in DQN_ENVS else "sac"] * COST[method] * COST[size]
 
 
-def run_one(name: str, seed: int, method: str, env_id: str, size: str, budget: int, sparsity_scale: float,
-            out_dir: str) -> dict:
-    import gymnasium as gym
-    from stable_baselines3.common.callbacks import BaseCallback
-    from stable_baselines3.common.evaluation import evaluate_policy
-    from stable_baselines3.common.monitor import Monitor
-
-    model = _model(method, env_id, size, seed, budget, sparsity_scale)
-    eval_env = Monitor(gym.make(env_id))
-    history, start = [], time.time()
-
-    class Evaluate(BaseCallback):
-        """Greedy return (5 episodes) and sparsity every tenth of the budget."""
-
-        def _on_step(self) -> bool:
-            if self.num_timesteps % (budget // 10) == 0:
-                mean_return, _ = evaluate_policy(self.model, eval_env, n_eval_episodes=5, deterministic=True)
-                history.append((self.num_timesteps, float(mean_return), float(getattr(self.model, "sparsity", 0.0))))
-            return True
-
-    model.learn(budget, callback=Evaluate())
-    return dict(algo=name, seed=seed, method=method, env=env_id, size=size, sparsity_scale=sparsity_scale,
-                budget=budget, history=history, mean_return=history[-1][1], sparsity=history[-1][2],
-                seconds=time.time() - start)
+def _row(result: dict) -> tuple[tuple, float]:
+    """(env, size, method, beta) and the final return of a result (also from the older result files)."""
+    group = result.get("group", result.get("algo"))
+    env, size, method = group.split("_")[:3]
+    beta = float(group.split("_beta")[1]) if "_beta" in group else 1.0
+    return (env, size, method, beta), result.get("final_return", result.get("mean_return"))
 
 
 def report(results: list[dict], out: pathlib.Path) -> str:
@@ -103,18 +67,15 @@ def report(results: list[dict], out: pathlib.Path) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sbx_eaudeqn.stats import bootstrap_ci, iqm
-
     groups: dict[tuple, list[dict]] = {}
     for result in results:
-        key = (result["env"], result["size"], result["method"], result["sparsity_scale"])
-        groups.setdefault(key, []).append(result)
+        key, final_return = _row(result)
+        groups.setdefault(key, []).append(dict(result, final_return=final_return))
     lines = ["| env | network | method | seeds | IQM final return [95% CI] | final sparsity (IQM) |", "|---|---|---|---|---|---|"]
     for (env, size, method, scale), runs in sorted(groups.items()):
-        returns = [r["mean_return"] for r in runs]
-        low, high = bootstrap_ci(returns)
+        point, low, high = iqm_with_ci([r["final_return"] for r in runs])
         label = method if method != "eaude" or scale == 1.0 else f"eaude (beta={scale:g})"
-        lines.append(f"| {env} | {size} | {label} | {len(runs)} | {iqm(returns):.1f} [{low:.1f}, {high:.1f}] "
+        lines.append(f"| {env} | {size} | {label} | {len(runs)} | {point:.1f} [{low:.1f}, {high:.1f}] "
                      f"| {iqm([r['sparsity'] for r in runs]):.3f} |")
     machines: dict[str, int] = {}
     for result in results:
@@ -169,23 +130,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     budgets = dict(QUICK_BUDGETS if args.quick else BUDGETS)
     budgets.update({item.split("=")[0]: int(item.split("=")[1]) for item in args.budgets})
-    envs = args.envs
-    seeds = 1 if args.quick else args.seeds
     out = pathlib.Path(args.out)
-    jobs = []
-    for env_id in envs:
-        for size in args.sizes:
-            for method in METHODS:
-                for scale in (args.sparsity_scales if method == "eaude" else [1.0]):
-                    name = f"{env_id}_{size}_{method}" + ("" if scale == 1.0 else f"_beta{scale:g}")
-                    jobs += [(name, seed, method, env_id, size, budgets[env_id], scale) for seed in range(seeds)]
-    jobs.sort(key=_expected_cost, reverse=True)  # longest runs first: parallel workers finish together
-    results = run_missing(run_one, [] if args.report_only else jobs, out, args.jobs)
-    results = [r for r in results if r["env"] in envs and r["size"] in args.sizes]
+    specs = [run_spec(env_id, size, method, seed, budgets[env_id], scale)
+             for env_id in args.envs for size in args.sizes for method in METHODS
+             for scale in (args.sparsity_scales if method == "eaude" else [1.0])
+             for seed in range(1 if args.quick else args.seeds)]
+    specs.sort(key=_expected_cost, reverse=True)
+    results = run_missing([] if args.report_only else specs, out, args.jobs)
+    results = [r for r in results if _row(r)[0][0] in args.envs and _row(r)[0][1] in args.sizes]
     if not results:
         raise SystemExit(f"no finished runs in {out} for these environments and sizes")
     text = report(results, out)
-    (out / "table.md").write_text(f"Command: python benchmarks/replicate.py {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
+    (out / "table.md").write_text(f"Command: python -m benchmarks.replicate {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
     print(text)
     print(json.dumps({"figures": [str(out / n) for n in ("returns.png", "sparsity.png", "final_sparsity.png")]}))
 

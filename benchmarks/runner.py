@@ -290,6 +290,13 @@ def results_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def iqm(values: Iterable[float]) -> float:
+    """Interquartile mean (rliable's ``aggregate_iqm``: the mean of the middle 50%)."""
+    from rliable import metrics
+
+    return float(metrics.aggregate_iqm(np.asarray(list(values), dtype=np.float64)))
+
+
 def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float, float]:
     """IQM and its 95% stratified bootstrap interval, with rliable (one task, runs as rows)."""
     from rliable import library as rly

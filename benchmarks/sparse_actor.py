@@ -4,19 +4,17 @@ EauDeSAC (K=5) prunes the critic; ``actor_final_sparsity`` adds a polynomial sch
 (from 20% to 80% of training). Short budgets on Pendulum-v1 and HalfCheetah-v5, greedy evaluation
 over 10 episodes at the end, 3 seeds. Runs are resumable (one JSON file each).
 
-    python benchmarks/sparse_actor.py --env Pendulum-v1 --timesteps 10000
-    python benchmarks/sparse_actor.py --env HalfCheetah-v5 --timesteps 10000
+    python -m benchmarks.sparse_actor --env Pendulum-v1 --timesteps 10000
+    python -m benchmarks.sparse_actor --env HalfCheetah-v5 --timesteps 10000
 """
 
 from __future__ import annotations
 
 import argparse
 import pathlib
-import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from runs import results_table, run_missing  # noqa: E402
+from benchmarks.runs import results_table, run_missing
 
 ACTOR_SPARSITY = {"dense_actor": None, "actor_0.8": 0.8, "actor_0.9": 0.9}
 SETTINGS = {
@@ -55,7 +53,7 @@ def main() -> None:
     critic = ", ".join(f"{r['algo']} s{r['seed']}: {r['critic_sparsity']:.2f}" for r in results)
     (out / "table.md").write_text(
         f"EauDeSAC (K=5) on {args.env}, {args.timesteps} steps, greedy evaluation over 10 episodes.\n"
-        f"Command: python benchmarks/sparse_actor.py --env {args.env} --timesteps {args.timesteps}\n\n{text}\n\n"
+        f"Command: python -m benchmarks.sparse_actor --env {args.env} --timesteps {args.timesteps}\n\n{text}\n\n"
         f"Critic sparsity discovered by EauDe: {critic}\n"
     )
     print(text)

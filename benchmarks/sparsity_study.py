@@ -35,7 +35,8 @@ def _dqn(group: str, algo: str, env: str, budget: int, period: int, width: int, 
 
 
 def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int = 256, beta: float = 1.0,
-                 init: str | None = None, adam_eps: float | None = None, methods=("eaudedqn", "dqn")) -> list[RunSpec]:
+                 init: str | None = None, adam_eps: float | None = None, scope: str | None = None,
+                 methods=("eaudedqn", "dqn")) -> list[RunSpec]:
     """EauDe and its dense baseline at one setting (the group name lists it)."""
     label = f"{env}_L{budget // 1000}k_p{period}_w{width}"
     specs = []
@@ -48,6 +49,9 @@ def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int =
             if init is not None:
                 extra["population_init"] = init
                 name += f"_{init}"
+            if scope is not None:
+                extra["prune_scope"] = scope
+                name += f"_{scope}"
             if adam_eps is not None:
                 extra["optimizer_kwargs"] = (("eps", adam_eps),)
                 name += f"_eps{adam_eps:g}"
@@ -92,11 +96,14 @@ def stages() -> dict[str, list[RunSpec]]:
         # 5. budget
         "budget": [spec for budget in (200_000, 500_000) for spec in
                    _dqn_setting(cartpole, budget=budget, period=512, beta=2.0, methods=("eaudedqn",))],
-        # 7. Why copies lose late (a fresh Adam's first steps): the paper's Atari Adam epsilon
+        # 6. Why copies lose late (a fresh Adam's first steps): the paper's Atari Adam epsilon
         "optimizer": _dqn_setting(cartpole, period=512, beta=2.0, adam_eps=1.5e-4, methods=("eaudedqn",)),
+        # 7. Which weights a jump removes: one global magnitude threshold instead of the same share per
+        #    layer (the 4-input first layer and the 2-action head are pruned as hard as the hidden one)
+        "scope": _dqn_setting(cartpole, period=512, beta=2.0, scope="global", methods=("eaudedqn",)),
         # 8. The paper's aggressive regime (beta 3) with enough selections, and the dense baseline there
         "regime": _dqn_setting(cartpole, budget=200_000, period=512, beta=3.0, methods=("dqn", "eaudedqn")),
-        # 6. SAC on Pendulum-v1: selection period and budget
+        # 9. SAC on Pendulum-v1: selection period and budget
         "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))
                 for spec in _sac_setting(budget, period)],
     }

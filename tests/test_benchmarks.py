@@ -8,9 +8,9 @@ ROOT = pathlib.Path(__file__).parent.parent
 
 
 def test_replicate_quick_writes_table_and_figures(tmp_path):
-    command = [sys.executable, str(ROOT / "benchmarks/replicate.py"), "--quick", "--envs", "CartPole-v1",
+    command = [sys.executable, "-m", "benchmarks.replicate", "--quick", "--envs", "CartPole-v1",
                "--sizes", "small", "--jobs", "2", "--out", str(tmp_path)]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True).stdout
+    output = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, cwd=ROOT).stdout
     table = (tmp_path / "table.md").read_text()
     for method in ("dense", "polyprune", "eaude"):
         assert f"| CartPole-v1 | small | {method} | 1 |" in table
