@@ -29,9 +29,6 @@ from typing import Any, BinaryIO
 from stable_baselines3.common.save_util import open_path
 
 ALGORITHM_ENTRY = "sbx_eaudeqn_algorithm"
-# Modules that define the public algorithm classes; a class's "algorithm" is the first class of its
-# MRO defined there, so a user's subclass of EauDeSAC reads and writes EauDeSAC files.
-ALGORITHM_MODULES = ("sbx_eaudeqn.sac", "sbx_eaudeqn.dqn", "sbx_eaudeqn.cql")
 
 
 class WrongAlgorithmError(ValueError):
@@ -39,9 +36,15 @@ class WrongAlgorithmError(ValueError):
 
 
 def algorithm_name(cls: type) -> str:
-    """The public algorithm a class is (``"EauDeSAC"`` for EauDeSAC and for any subclass of it)."""
+    """The public algorithm a class is (``"EauDeSAC"`` for EauDeSAC and for any subclass of it).
+
+    That is the first class of its MRO that the package exports, so a user's subclass of EauDeSAC
+    reads and writes EauDeSAC files, and shared helper classes (``SACSteps``) never name a file.
+    """
+    from sbx_eaudeqn import _NAMES
+
     for klass in cls.__mro__:
-        if klass.__module__ in ALGORITHM_MODULES and not klass.__name__.startswith("_"):
+        if _NAMES.get(klass.__name__) == klass.__module__:
             return klass.__name__
     return cls.__name__
 

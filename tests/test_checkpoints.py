@@ -131,3 +131,15 @@ def test_a_subclass_loads_its_parents_files(tmp_path):
 
     MyEauDeSAC("MlpPolicy", "Pendulum-v1", population_size=2, **SMALL).save(tmp_path / "mine.zip")
     assert isinstance(EauDeSAC.load(tmp_path / "mine.zip"), EauDeSAC)
+
+
+def test_every_public_class_and_its_subclasses_name_their_own_algorithm():
+    """Files say which algorithm wrote them: the class itself, never a shared helper (SACSteps)."""
+    import sbx_eaudeqn
+    from sbx_eaudeqn.checkpoints import algorithm_name
+
+    for name in sbx_eaudeqn.__all__:
+        cls = getattr(sbx_eaudeqn, name)
+        if isinstance(cls, type) and name.startswith(("EauDe", "PolyPrune")):
+            assert algorithm_name(cls) == name
+            assert algorithm_name(type("UserSubclass", (cls,), {})) == name

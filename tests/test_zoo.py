@@ -220,8 +220,9 @@ def test_two_tuning_workers_share_one_journal_study(tmp_path):
     assert config["learning_starts"] == 100  # --hyperparams still wins over the trial
 
 
-@pytest.mark.parametrize("algo, period", [("eaudetqc", "selection_period:50"), ("polyprunetd3", "prune_period:50")])
-def test_train_and_enjoy_the_td3_and_tqc_families(tmp_path, algo, period):
+@pytest.mark.parametrize("algo, period", [("eaudetqc", "selection_period:50"), ("polyprunetd3", "prune_period:50"),
+                                         ("eaudecrossq", "selection_period:50")])
+def test_train_and_enjoy_the_td3_tqc_and_crossq_families(tmp_path, algo, period):
     rl_zoo3("train", "--algo", algo, "--env", "Pendulum-v1", "-n", "400", "--seed", "0", "--hyperparams", "learning_starts:100",
             period, "policy_kwargs:dict(net_arch=[32,32])", cwd=tmp_path)
     model = load(tmp_path / f"logs/{algo}/Pendulum-v1_1/Pendulum-v1.zip")
