@@ -37,11 +37,21 @@ class SACSteps:
         return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
 
 
+# How EauDeSAC's target critic follows the leader (issue 12's study of SAC's target):
+# "polyak": SBX's Polyak average towards the current leader after every gradient step;
+# "selection": the leader copied into the target at each selection and held during the period, as
+# DQN's hard target, so that every member fits the same fixed target until it is judged.
+TARGET_UPDATES = ("polyak", "selection")
+
+
 class _PopulationCriticSAC(SACSteps, PopulationActorCritic, SAC):
     """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
 
+    target_update = "polyak"  # PolyPruneSAC and EauDeSAC models saved before the option existed
+
     def _hyperparameters(self) -> dict[str, Any]:
-        return {"tau": self.tau, "target_entropy": self.target_entropy}
+        tau = self.tau if self.target_update == "polyak" else 0.0  # tau 0: soft_update keeps the target
+        return {"tau": tau, "target_entropy": self.target_entropy}
 
     @classmethod
     def _update_targets(cls, critic, actor_state, hyper):
@@ -70,11 +80,26 @@ class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
+    :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every
+        gradient step, as in SAC) or ``"selection"`` (the leader is copied into the target at each
+        selection and held fixed during the period, as DQN's target; ``tau`` is then unused).
     :param actor_final_sparsity: None (dense actor, as in the paper) or the final sparsity of a
         polynomial schedule for the actor, applied at each selection; ``actor_prune_start``,
         ``actor_prune_end`` and ``actor_prune_exponent`` shape it as for PolyPrune.
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
+
+    def __init__(self, policy, env, target_update: str = "polyak", **kwargs: Any) -> None:
+        if target_update not in TARGET_UPDATES:
+            raise ValueError(f"target_update must be one of {TARGET_UPDATES}, got {target_update!r}")
+        self.target_update = target_update
+        super().__init__(policy, env, **kwargs)
+
+    def _select(self) -> None:
+        super()._select()
+        if self.target_update == "selection":
+            critic = self._critic()
+            self._set_critic(critic.replace(target_params=critic.params))
 
 
 class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):

@@ -113,6 +113,22 @@ def test_loading_with_another_population_size_is_an_error(trained, tmp_path):
         EauDeSAC.load(tmp_path / "model", population_size=4)
 
 
+def test_selection_target_is_the_leader_held_through_the_period():
+    """target_update="selection": the target is the leader copied at a selection, unchanged until the next."""
+    model = eaude(target_update="selection", selection_period=10_000)  # no selection inside learn
+    model.learn(120)
+    critic = model.policy.qf_state
+    assert not trees_equal(critic.target_params, critic.params)  # trained since the start, target held
+    model._select()
+    critic = model.policy.qf_state
+    assert trees_equal(critic.target_params, critic.params)
+    assert trees_equal(critic.params, model.population.member(0)[0])
+    held = critic.target_params
+    model.train(gradient_steps=5, batch_size=32)
+    assert trees_equal(model.policy.qf_state.target_params, held)
+    assert not trees_equal(model.policy.qf_state.params, held)
+
+
 def test_nan_member_loses_selection_and_training_goes_on():
     model = eaude(population_size=4, tournament_size=2)
     model.learn(60)
@@ -174,6 +190,7 @@ def test_actor_pruning_option_gives_a_sparse_policy():
         (dict(max_prune_fraction=0.0), "max_prune_fraction must be in \\(0, 1\\]"),
         (dict(selection_period=0), "selection_period must be an integer >= 1"),
         (dict(prune_scope="random"), "prune_scope must be one of"),
+        (dict(target_update="soft"), "target_update must be one of \\('polyak', 'selection'\\)"),
     ],
 )
 def test_eaudesac_bad_input(kwargs, match):
