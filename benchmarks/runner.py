@@ -33,8 +33,6 @@ from typing import Any
 
 import numpy as np
 
-# RL Zoo keys that configure the zoo's own set-up, not the algorithm's constructor.
-ZOO_ONLY_KEYS = {"n_timesteps", "policy", "callback", "n_envs", "normalize"}
 # RL Zoo keys that the zoo turns into a constructor argument (action_noise) once the env is known.
 NOISE_KEYS = ("noise_type", "noise_std")
 # Overrides that go into policy_kwargs (net_arch: a tuple of widths; optimizer_kwargs: a tuple of pairs).
@@ -94,17 +92,9 @@ def algorithm_class(algo: str) -> type:
 
 def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
     """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered)."""
-    import yaml
+    from sbx_eaudeqn.zoo import bundled_hyperparams
 
-    from sbx_eaudeqn.zoo import hyperparams_path
-
-    source = f"eaude{algo}" if algo in DENSE_ALGOS else algo
-    entries = yaml.safe_load(hyperparams_path(source).read_text())
-    if env_id not in entries:
-        raise ValueError(f"hyperparams/{source}.yml has no entry for {env_id!r}; add one to run it")
-    settings = {key: value for key, value in entries[env_id].items() if key not in ZOO_ONLY_KEYS}
-    if isinstance(settings.get("policy_kwargs"), str):
-        settings["policy_kwargs"] = eval(settings["policy_kwargs"], {"dict": dict})  # the zoo's own format
+    settings = bundled_hyperparams(f"eaude{algo}" if algo in DENSE_ALGOS else algo, env_id)
     noise = {key: settings.pop(key) for key in NOISE_KEYS if key in settings}
     accepted = inspect.signature(algorithm_class(algo).__init__).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):

@@ -49,14 +49,14 @@ def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int =
             if init is not None:
                 extra["population_init"] = init
                 name += f"_{init}"
-            if scope is not None:
-                extra["prune_scope"] = scope
-                name += f"_{scope}"
             if adam_eps is not None:
                 extra["optimizer_kwargs"] = (("eps", adam_eps),)
                 name += f"_eps{adam_eps:g}"
         if algo == "polyprunedqn":
             extra["final_sparsity"] = 0.95
+        if scope is not None and algo != "dqn":
+            extra["prune_scope"] = scope
+            name += f"_{scope}"
         specs += _dqn(name, algo, env, budget, period, width, **extra)
     return specs
 
@@ -101,8 +101,22 @@ def stages() -> dict[str, list[RunSpec]]:
         # 7. Which weights a jump removes: one global magnitude threshold instead of the same share per
         #    layer (the 4-input first layer and the 2-action head are pruned as hard as the hidden one)
         "scope": _dqn_setting(cartpole, period=512, beta=2.0, scope="global", methods=("eaudedqn",)),
-        # 8. The paper's aggressive regime (beta 3) with enough selections, and the dense baseline there
-        "regime": _dqn_setting(cartpole, budget=200_000, period=512, beta=3.0, methods=("dqn", "eaudedqn")),
+        # 8. The regime with global pruning: a larger budget (the dense 200k baseline beside it), then width
+        "regime": [spec for budget in (200_000,) for spec in
+                   _dqn_setting(cartpole, budget=budget, period=512, beta=2.0, scope="global", methods=("eaudedqn",))
+                   + _dqn_setting(cartpole, budget=budget, period=512, methods=("dqn",))],
+        "scope_period": [spec for period, beta in ((128, 1.0), (512, 1.0), (128, 2.0)) for spec in
+                         _dqn_setting(cartpole, period=period, beta=beta, scope="global", methods=("eaudedqn",))],
+        "scope_width": [spec for width in (1024, 64) for spec in
+                        _dqn_setting(cartpole, period=512, width=width, beta=2.0, scope="global", methods=("eaudedqn",))],
+        # PolyPrune at 0.95 with the same global threshold, on the small network
+        "scope_polyprune": _dqn_setting(cartpole, period=512, width=64, scope="global", methods=("polyprunedqn",)),
+        # 10. SAC's target (the leader copied at selections vs Polyak) and the pruning scope, seed by seed
+        "sac_target": sorted([spec for target, scope in (("polyak", "layerwise"), ("selection", "layerwise"),
+                                                         ("selection", "global"))
+                              for spec in _sac_setting(20_000, 500, methods=("eaudesac",), target_update=target,
+                                                       prune_scope=scope)]
+                             + _sac_setting(20_000, 500, methods=("sac",)), key=lambda spec: spec.seed),
         # 9. SAC on Pendulum-v1: selection period and budget
         "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))
                 for spec in _sac_setting(budget, period)],

@@ -38,6 +38,28 @@ def hyperparams_path(algo: str) -> pathlib.Path:
     raise FileNotFoundError(f"no bundled hyperparameter file for {algo!r}")
 
 
+# RL Zoo keys that configure the zoo's own set-up, not the algorithm's constructor.
+ZOO_ONLY_KEYS = {"n_timesteps", "policy", "callback", "n_envs", "normalize", "env_wrapper", "frame_stack"}
+
+
+def bundled_hyperparams(algo: str, env_id: str) -> dict[str, Any]:
+    """Constructor keywords of the bundled ``hyperparams/<algo>.yml`` entry for ``env_id``.
+
+    The zoo-only keys are left out and ``policy_kwargs`` (a string in the zoo's format) is evaluated,
+    so ``ZOO_ALGOS[algo]("MlpPolicy", env_id, **bundled_hyperparams(algo, env_id))`` is what
+    ``rl_zoo3 train`` builds (action noise keys, ``noise_type``/``noise_std``, are kept as they are).
+    """
+    import yaml
+
+    entries = yaml.safe_load(hyperparams_path(algo).read_text())
+    if env_id not in entries:
+        raise ValueError(f"hyperparams/{algo}.yml has no entry for {env_id!r}; add one to run it")
+    settings = {key: value for key, value in entries[env_id].items() if key not in ZOO_ONLY_KEYS}
+    if isinstance(settings.get("policy_kwargs"), str):
+        settings["policy_kwargs"] = eval(settings["policy_kwargs"], {"dict": dict})  # the zoo's own format
+    return settings
+
+
 def sample_eaude(trial: Any, base: dict[str, Any]) -> dict[str, Any]:
     """Add the EauDe parameters to hyperparameters sampled by the zoo's SAC or DQN sampler."""
     return base | {
