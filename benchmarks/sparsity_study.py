@@ -25,7 +25,8 @@ from benchmarks.runner import RunSpec, results_table, run_missing
 
 # DQN: gradient steps per selection -> target_update_interval (env steps). CartPole trains 128 gradient
 # steps every 256 env steps, Acrobot one per env step.
-DQN_PERIODS = {"CartPole-v1": {128: 256, 512: 1024, 2048: 4096}, "Acrobot-v1": {128: 128, 512: 512, 2048: 2048}}
+DQN_PERIODS = {"CartPole-v1": {128: 256, 256: 512, 512: 1024, 2048: 4096},
+               "Acrobot-v1": {128: 128, 512: 512, 2048: 2048}}
 SEEDS = (0, 1, 2)
 
 
@@ -35,7 +36,7 @@ def _dqn(group: str, algo: str, env: str, budget: int, period: int, width: int, 
 
 
 def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int = 256, beta: float = 1.0,
-                 init: str | None = None, adam_eps: float | None = None, scope: str | None = None,
+                 init: str | None = None, adam_eps: float | None = None, scope: str = "layerwise",
                  methods=("eaudedqn", "dqn")) -> list[RunSpec]:
     """EauDe and its dense baseline at one setting (the group name lists it)."""
     label = f"{env}_L{budget // 1000}k_p{period}_w{width}"
@@ -54,9 +55,9 @@ def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int =
                 name += f"_eps{adam_eps:g}"
         if algo == "polyprunedqn":
             extra["final_sparsity"] = 0.95
-        if scope is not None and algo != "dqn":
+        if algo != "dqn":  # always explicit: the bundled CartPole entry now says "global"
             extra["prune_scope"] = scope
-            name += f"_{scope}"
+            name += "" if scope == "layerwise" else f"_{scope}"
         specs += _dqn(name, algo, env, budget, period, width, **extra)
     return specs
 
@@ -109,6 +110,8 @@ def stages() -> dict[str, list[RunSpec]]:
                          _dqn_setting(cartpole, period=period, beta=beta, scope="global", methods=("eaudedqn",))],
         "scope_width": [spec for width in (1024, 64) for spec in
                         _dqn_setting(cartpole, period=512, width=width, beta=2.0, scope="global", methods=("eaudedqn",))],
+        # between the two: 256 gradient steps per selection, with its dense baseline
+        "scope_p256": _dqn_setting(cartpole, period=256, beta=2.0, scope="global"),
         # PolyPrune at 0.95 with the same global threshold, on the small network
         "scope_polyprune": _dqn_setting(cartpole, period=512, width=64, scope="global", methods=("polyprunedqn",)),
         # 10. SAC's target (the leader copied at selections vs Polyak) and the pruning scope, seed by seed

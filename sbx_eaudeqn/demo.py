@@ -1,7 +1,10 @@
-"""The README's first command: train EauDeSAC on Pendulum-v1 for a few minutes on CPU, then report.
+"""The README's first command: train EauDeDQN on CartPole-v1 for a few minutes on CPU, then report.
 
-Prints the mean evaluation return and the discovered sparsity, and writes the sparsity schedule as
-``demo_output/sparsity_schedule.png``. Run ``python -m sbx_eaudeqn.demo --help`` for options.
+Uses the bundled settings (``hyperparams/eaudedqn.yml``, what ``rl_zoo3 train --algo eaudedqn --env
+CartPole-v1`` uses) with a shorter budget: 50k steps instead of 200k. Prints the greedy return over 10
+episodes, next to a dense SBX DQN with the same settings when ``--dense`` is given, and the sparsity
+the population discovered; writes the sparsity schedule to ``demo_output/sparsity_schedule.png``.
+Run ``python -m sbx_eaudeqn.demo --help`` for options.
 """
 
 from __future__ import annotations
@@ -14,44 +17,53 @@ import gymnasium as gym
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.monitor import Monitor
 
-from sbx_eaudeqn import EauDeSAC
+from sbx_eaudeqn import EauDeDQN
 from sbx_eaudeqn.callbacks import SparsityHistoryCallback
 from sbx_eaudeqn.plot import plot_sparsity_history
+from sbx_eaudeqn.zoo import bundled_hyperparams
+
+
+def greedy_return(model, env_id: str) -> tuple[float, float]:
+    return evaluate_policy(model, Monitor(gym.make(env_id)), n_eval_episodes=10, deterministic=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--env", default="Pendulum-v1")
-    parser.add_argument("--timesteps", type=int, default=12_000)
-    parser.add_argument("--population-size", type=int, default=5)
-    parser.add_argument("--selection-period", type=int, default=500)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--env", default="CartPole-v1", help="an environment with an entry in hyperparams/eaudedqn.yml")
+    parser.add_argument("--timesteps", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dense", action="store_true", help="also train SBX DQN with the same settings")
     parser.add_argument("--output", default="demo_output")
     args = parser.parse_args(argv)
 
     output = pathlib.Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    model = EauDeSAC(
-        "MlpPolicy",
-        args.env,
-        population_size=args.population_size,
-        selection_period=args.selection_period,
-        learning_rate=1e-3,
-        learning_starts=1000,
-        seed=args.seed,
-    )
-    history = SparsityHistoryCallback(every=args.selection_period)
+    settings = bundled_hyperparams("eaudedqn", args.env)
+    model = EauDeDQN("MlpPolicy", args.env, seed=args.seed, **settings)
+    history = SparsityHistoryCallback(every=1000)
     start = time.time()
-    model.learn(args.timesteps, callback=history, progress_bar=False)
+    model.learn(args.timesteps, callback=history)
     elapsed = time.time() - start
-    mean_return, std_return = evaluate_policy(model, Monitor(gym.make(args.env)), n_eval_episodes=10, deterministic=True)
-    model.save(output / "eaudesac_model")
-    figure = plot_sparsity_history(history.history, output / "sparsity_schedule.png", title=f"EauDeSAC on {args.env}")
-    print(f"EauDeSAC on {args.env}: {args.timesteps} steps in {elapsed:.0f} s ({args.timesteps / elapsed:.0f} steps/s)")
-    print(f"mean return over 10 episodes: {mean_return:.1f} +/- {std_return:.1f}")
-    print(f"discovered critic sparsity (leader): {model.sparsity:.3f}")
-    print(f"population sparsities: {', '.join(f'{s:.3f}' for s in model.population_sparsities)}")
-    print(f"sparsity schedule: {figure}; model: {output / 'eaudesac_model.zip'}")
+    mean_return, std_return = greedy_return(model, args.env)
+    model.save(output / "eaudedqn_model")
+    figure = plot_sparsity_history(history.history, output / "sparsity_schedule.png", title=f"EauDeDQN on {args.env}")
+    log = model.selection_log
+    print(f"EauDeDQN on {args.env}: {args.timesteps} steps in {elapsed:.0f} s ({args.timesteps / elapsed:.0f} steps/s), "
+          f"{len(log.history)} selections")
+    print(f"greedy return over 10 episodes: {mean_return:.1f} +/- {std_return:.1f}")
+    print(f"discovered sparsity (leader): {model.sparsity:.3f}; population: "
+          f"{', '.join(f'{s:.3f}' for s in model.population_sparsities)}")
+    print(f"selections won by a freshly pruned copy: {log.explored_win_share:.0%}")
+    if args.dense:
+        import inspect
+
+        import sbx
+
+        accepted = inspect.signature(sbx.DQN.__init__).parameters
+        dense_settings = {key: value for key, value in settings.items() if key in accepted}
+        dense = sbx.DQN("MlpPolicy", args.env, seed=args.seed, **dense_settings).learn(args.timesteps)
+        print(f"dense SBX DQN, same settings: greedy return {greedy_return(dense, args.env)[0]:.1f}")
+    print(f"sparsity schedule: {figure}; model: {output / 'eaudedqn_model.zip'}")
 
 
 if __name__ == "__main__":

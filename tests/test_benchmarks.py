@@ -34,7 +34,8 @@ def test_runner_reads_the_bundled_yaml_and_runs_through_submitit(tmp_path):
     from benchmarks.runner import RunSpec, bundled_settings, run_missing
 
     dense = bundled_settings("dqn", "CartPole-v1")
-    assert dense["target_update_interval"] == 10 and "population_size" not in dense  # sbx.DQN's keywords only
+    assert dense["target_update_interval"] == 1024 and "population_size" not in dense  # sbx.DQN's keywords only
+    assert "prune_scope" not in dense
     assert bundled_settings("eaudedqn", "CartPole-v1")["population_size"] == 5
     spec = RunSpec("tiny", "eaudedqn", "CartPole-v1", 0, 1000, (("net_arch", (16, 16)), ("population_size", 2)))
     results = run_missing([spec], tmp_path, executor="submitit-local")
