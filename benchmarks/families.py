@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     if not results:
         raise SystemExit(f"no finished runs in {out}")
     text = results_table(results)
-    (out / "table.md").write_text(f"Command: python -m benchmarks.families --families {' '.join(args.families)}\n\n{text}\n")
+    command = f"python -m benchmarks.families --families {' '.join(args.families)}"
+    (out / "table.md").write_text(f"Command: {command}\n\n{text}\n")
     print(text)
 
 

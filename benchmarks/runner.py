@@ -67,7 +67,8 @@ class RunSpec:
         overrides = dict(self.overrides)
         for key in POLICY_KEYS & overrides.keys():
             value = overrides.pop(key)
-            settings["policy_kwargs"] = dict(settings.get("policy_kwargs", {}), **{key: list(value) if key == "net_arch" else dict(value)})
+            value = list(value) if key == "net_arch" else dict(value)
+            settings["policy_kwargs"] = dict(settings.get("policy_kwargs", {}), **{key: value})
         settings.update(overrides)
         settings["learning_starts"] = min(settings.get("learning_starts", 100), self.budget // 4)
         return settings
@@ -145,8 +146,8 @@ def _selection_summary(model: Any) -> dict[str, Any]:
 
 def _loss_gaps(rows: list[dict]) -> dict[str, list[float]]:
     """Per quarter of training, the medians of the leader's L_k and of (best L_k among fresh copies) /
-    (best L_k among the others): how far the copies are from winning (below 1, a copy won), and
-    whether the gap grows as the loss shrinks. Logs without ``explored_judged`` give empty lists.
+    (best L_k among the others): how far the copies are from winning (below 1, a copy won), and how
+    both change over training. Logs without ``explored_judged`` give empty lists.
     """
     points = []
     for row in rows:

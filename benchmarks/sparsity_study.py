@@ -108,6 +108,7 @@ def stages() -> dict[str, list[RunSpec]]:
                    + _dqn_setting(cartpole, budget=budget, period=512, methods=("dqn",))],
         "scope_period": [spec for period, beta in ((128, 1.0), (512, 1.0), (128, 2.0)) for spec in
                          _dqn_setting(cartpole, period=period, beta=beta, scope="global", methods=("eaudedqn",))],
+        "regime_b1": _dqn_setting(cartpole, budget=200_000, period=512, beta=1.0, scope="global", methods=("eaudedqn",)),
         "scope_width": [spec for width in (1024, 64) for spec in
                         _dqn_setting(cartpole, period=512, width=width, beta=2.0, scope="global", methods=("eaudedqn",))],
         # between the two: 256 gradient steps per selection, with its dense baseline

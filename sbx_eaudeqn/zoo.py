@@ -47,7 +47,8 @@ def bundled_hyperparams(algo: str, env_id: str) -> dict[str, Any]:
 
     The zoo-only keys are left out and ``policy_kwargs`` (a string in the zoo's format) is evaluated,
     so ``ZOO_ALGOS[algo]("MlpPolicy", env_id, **bundled_hyperparams(algo, env_id))`` is what
-    ``rl_zoo3 train`` builds (action noise keys, ``noise_type``/``noise_std``, are kept as they are).
+    ``rl_zoo3 train`` builds. The action-noise keys (``noise_type``, ``noise_std``) are kept as they are:
+    the zoo turns them into ``action_noise`` once it has the environment, and so must the caller.
     """
     import yaml
 
