@@ -11,6 +11,9 @@ targets over the period, which is the quantity AdaQN's argument rests on (the su
 errors); with no shared target, members are not judged against the same targets, so a member whose
 targets are easier to fit can win. That caveat is ours to measure; the cumulated loss is the only
 selection signal the paper defines, and it is kept as it is.
+
+Pruning makes features that are constant over a minibatch, through which SBX's ``BatchRenorm`` gives
+NaN gradients; the critic and actor states are guarded against that (:mod:`sbx_eaudeqn.batch_norm`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,17 @@ import jax
 from sbx import CrossQ
 
 from sbx_eaudeqn.actor_critic import EauDeActorCritic, PolyPruneActorCritic, PopulationActorCritic
+from sbx_eaudeqn.batch_norm import guard_batch_renorm
 from sbx_eaudeqn.sac import SACSteps
 
 
 class _PopulationCriticCrossQ(SACSteps, PopulationActorCritic, CrossQ):
     """SBX CrossQ whose critic, with its batch statistics, is a population (slot 0 acts as leader)."""
+
+    def _setup_model(self) -> None:
+        super()._setup_model()
+        self.policy.qf_state = guard_batch_renorm(self.policy.qf_state)  # the members are copies of this state
+        self.policy.actor_state = guard_batch_renorm(self.policy.actor_state)
 
     def _init_member(self, key: jax.Array, inputs: tuple) -> tuple[Any, Any]:
         variables = self.policy.qf.init({"params": key, "dropout": key, "batch_stats": key}, *inputs, train=False)

@@ -1,7 +1,8 @@
 """Export the acting network of a trained agent in the compact sparse format of :mod:`sbx_eaudeqn.sparse_policy`.
 
 DQN family: the leader's Q-network (``MlpPolicy`` or ``CnnPolicy``). SAC and TQC: the actor's
-deterministic path (mean, tanh, rescaling); TD3: its deterministic actor. The command line form
+deterministic path (mean, tanh, rescaling); TD3: its deterministic actor; CrossQ: the same as SAC, with
+the actor's batch normalisation folded into the dense layers that follow it. The command line form
 (``python -m sbx_eaudeqn.exporting --algo eaudesac MODEL.zip OUT.npz``) does the same from a saved
 model, RL Zoo ones included.
 """
@@ -86,8 +87,9 @@ def _actor_layers(model: Any, n_heads: int) -> tuple[list[dict], list[tuple[np.n
 
     :param n_heads: output layers after the hidden ones: 2 for SAC and TQC (mean, log-std), 1 for TD3.
     """
-    params = model.policy.actor_state.params["params"]
-    n_hidden = len(params) - n_heads
+    params = model.policy.actor_state.params
+    params = params.get("params", params)  # CrossQ's actor state holds its params unwrapped
+    n_hidden = sum(name.startswith("Dense_") for name in params) - n_heads
     layers, weights = [{"type": "flatten"}], []
     for index in range(n_hidden + 1):
         dense = params[f"Dense_{index}"]
@@ -96,12 +98,40 @@ def _actor_layers(model: Any, n_heads: int) -> tuple[list[dict], list[tuple[np.n
     return layers, weights
 
 
+def _fold_batch_norm(kernel: np.ndarray, bias: np.ndarray, stats: dict, norm: dict, epsilon: float):
+    """``Dense(BatchRenorm(x))`` at inference as one dense layer, so that the file format stays an MLP.
+
+    With its running statistics, SBX's ``BatchRenorm`` is the affine map ``x * a + b`` with
+    ``a = scale / sqrt(var + epsilon)`` and ``b = bias - mean * a``; then ``(x * a + b) @ W + c =
+    x @ (a[:, None] * W) + (b @ W + c)``. Scaling the rows of W keeps its zeros: the sparsity is unchanged.
+    """
+    scale = np.asarray(norm["scale"], np.float64) / np.sqrt(np.asarray(stats["var"], np.float64) + epsilon)
+    shift = np.asarray(norm["bias"], np.float64) - np.asarray(stats["mean"], np.float64) * scale
+    kernel = np.asarray(kernel, np.float64)
+    return (scale[:, None] * kernel).astype(np.float32), (shift @ kernel + np.asarray(bias, np.float64)).astype(np.float32)
+
+
+def _crossq_actor_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarray]]]:
+    """SAC's actor layers, each preceded in CrossQ by a ``BatchRenorm`` (when ``batch_norm_actor``) that is
+    folded into it here (SBX has no inference-time fusion of its own)."""
+    from sbx.common.jax_layers import BatchRenorm
+
+    layers, weights = _actor_layers(model, n_heads=2)
+    if not model.policy.batch_norm_actor:  # SBX then still creates one unused BatchRenorm_0
+        return layers, weights
+    params, stats = model.policy.actor_state.params, model.policy.actor_state.batch_stats
+    folded = [_fold_batch_norm(kernel, bias, stats[f"BatchRenorm_{index}"], params[f"BatchRenorm_{index}"],
+                               BatchRenorm.epsilon)
+              for index, (kernel, bias) in enumerate(weights)]
+    return layers, folded
+
+
 def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
-    """Write the acting network of ``model`` (any SBX DQN or SAC, sparse or not) to ``path`` (.npz).
+    """Write the acting network of ``model`` (any SBX DQN, SAC, TD3, TQC or CrossQ, sparse or not) to ``path`` (.npz).
 
     :return: the path written. Load it with ``SparsePolicy.load`` (numpy and scipy only).
     """
-    from sbx import DQN, SAC, TD3, TQC
+    from sbx import DQN, SAC, TD3, TQC, CrossQ
 
     _check_relu(model.policy)
     if isinstance(model, DQN):
@@ -110,8 +140,10 @@ def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
         kind, (layers, weights) = "sac", _actor_layers(model, n_heads=2)
     elif isinstance(model, TD3):  # a deterministic actor: tanh of its last layer, as SAC's mean
         kind, (layers, weights) = "sac", _actor_layers(model, n_heads=1)
+    elif isinstance(model, CrossQ):
+        kind, (layers, weights) = "sac", _crossq_actor_layers(model)
     else:
-        raise ValueError(f"export supports SBX DQN, SAC, TD3 and TQC models (and ours), got {type(model).__name__}")
+        raise ValueError(f"export supports SBX DQN, SAC, TD3, TQC and CrossQ models (and ours), got {type(model).__name__}")
     meta = {
         "format": FORMAT, "version": VERSION, "kind": kind, "algorithm": type(model).__name__,
         "observation_space": _space_meta(model.observation_space), "action_space": _space_meta(model.action_space),
@@ -134,7 +166,9 @@ ALGORITHMS = {
     "eaudesac": ("sbx_eaudeqn", "EauDeSAC"), "polyprunesac": ("sbx_eaudeqn", "PolyPruneSAC"),
     "eaudetd3": ("sbx_eaudeqn", "EauDeTD3"), "polyprunetd3": ("sbx_eaudeqn", "PolyPruneTD3"),
     "eaudetqc": ("sbx_eaudeqn", "EauDeTQC"), "polyprunetqc": ("sbx_eaudeqn", "PolyPruneTQC"),
+    "eaudecrossq": ("sbx_eaudeqn", "EauDeCrossQ"), "polyprunecrossq": ("sbx_eaudeqn", "PolyPruneCrossQ"),
     "dqn": ("sbx", "DQN"), "sac": ("sbx", "SAC"), "td3": ("sbx", "TD3"), "tqc": ("sbx", "TQC"),
+    "crossq": ("sbx", "CrossQ"),
 }
 
 

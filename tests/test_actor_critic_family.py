@@ -73,6 +73,10 @@ def test_polyprune_reaches_the_final_sparsity(cls):
     model.learn(300)
     assert model.sparsity == pytest.approx(0.8, abs=0.02)
     assert masked_weights_are_zero(model.population)
+    # units that lost every input are constant over the batch: CrossQ's batch norm must still train
+    assert all(np.isfinite(leaf).all() for leaf in jax.tree_util.tree_leaves(model.population.params))
+    actions, _ = model.predict(np.zeros((4, 3), dtype=np.float32), deterministic=True)
+    assert np.isfinite(actions).all()
 
 
 @pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC, EauDeCrossQ])
@@ -83,7 +87,7 @@ def test_unsupported_keyword_and_space_errors(cls):
         cls("MlpPolicy", "CartPole-v1")
 
 
-@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC])
+@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC, EauDeCrossQ])
 def test_export_of_a_pruned_actor_acts_as_predict(cls, tmp_path):
     from sbx_eaudeqn import SparsePolicy, export
 
@@ -92,5 +96,6 @@ def test_export_of_a_pruned_actor_acts_as_predict(cls, tmp_path):
     assert model.actor_sparsity == pytest.approx(0.5, abs=0.02)
     policy = SparsePolicy.load(export(model, tmp_path / "actor.npz"))
     observations = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
-    np.testing.assert_allclose(policy.predict(observations)[0], model.predict(observations, deterministic=True)[0],
-                               atol=1e-5)
+    actions = model.predict(observations, deterministic=True)[0]
+    assert np.isfinite(actions).all()
+    np.testing.assert_allclose(policy.predict(observations)[0], actions, atol=1e-5)
