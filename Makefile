@@ -26,7 +26,8 @@ $(PACKAGE): $(DEPS) $(SOURCES)
 
 setup: $(PACKAGE)
 
-# Train EauDeSAC on Pendulum-v1 for a few minutes, print return and discovered sparsity, save a PNG.
+# Train EauDeDQN on CartPole-v1 with the bundled settings (50k steps, a few minutes), print the greedy
+# return and the discovered sparsity, save a PNG.
 demo: $(PACKAGE)
 	$(PY) -m sbx_eaudeqn.demo
 

@@ -76,6 +76,20 @@ def _sac_setting(budget: int, selection_period: int, width: int = 256, beta: flo
     return specs
 
 
+def _acrobot_regime() -> list[RunSpec]:
+    """Acrobot-v1 at the settings that gave CartPole its regime (one global threshold, 512 gradient steps
+    per selection): beta 1 and 2 at 256 units first, then the width comparison at beta 2, with PolyPrune
+    at 0.95 on the small network."""
+    specs = []
+    for width, betas, baselines in ((256, (1.0, 2.0), ("dqn",)), (64, (2.0,), ("dqn", "polyprunedqn")),
+                                    (1024, (2.0,), ("dqn",))):
+        for beta in betas:
+            specs += _dqn_setting("Acrobot-v1", period=512, width=width, beta=beta, scope="global",
+                                  methods=("eaudedqn",))
+        specs += _dqn_setting("Acrobot-v1", period=512, width=width, scope="global", methods=baselines)
+    return specs
+
+
 def stages() -> dict[str, list[RunSpec]]:
     """The study's runs, by stage."""
     cartpole = "CartPole-v1"
@@ -115,6 +129,8 @@ def stages() -> dict[str, list[RunSpec]]:
         "scope_p256": _dqn_setting(cartpole, period=256, beta=2.0, scope="global"),
         # PolyPrune at 0.95 with the same global threshold, on the small network
         "scope_polyprune": _dqn_setting(cartpole, period=512, width=64, scope="global", methods=("polyprunedqn",)),
+        # 11. Acrobot-v1 with CartPole's regime settings
+        "acrobot_global": _acrobot_regime(),
         # 10. SAC's target (the leader copied at selections vs Polyak) and the pruning scope, seed by seed
         "sac_target": sorted([spec for target, scope in (("polyak", "layerwise"), ("selection", "layerwise"),
                                                          ("selection", "global"))
