@@ -7,7 +7,7 @@ and its ratio to the dense SBX parent measured in the same run, plus peak RSS of
 Alternating rounds spread the machine's noise evenly over the algorithms.
 
     python benchmarks/overhead.py --tasks cartpole pong --rounds 7       # DQN family (issues 3 and 5)
-    python benchmarks/overhead.py --tasks td3 tqc --rounds 7             # TD3 and TQC families on Pendulum-v1
+    python benchmarks/overhead.py --tasks td3 tqc crossq --rounds 7      # TD3, TQC and CrossQ families on Pendulum-v1
     python benchmarks/overhead.py --quick                                # every task, under 5 minutes
     python benchmarks/overhead.py --sb3-device cuda                      # on a GPU machine (benchmarks/gpu_check.sh)
 
@@ -36,7 +36,14 @@ PONG = dict(
     buffer_size=10_000, learning_starts=200, batch_size=32, train_freq=4, gradient_steps=1,
     target_update_interval=1000, exploration_fraction=0.1, exploration_final_eps=0.01, learning_rate=1e-4,
 )
-CHEETAH = dict(learning_starts=200, policy_kwargs=dict(net_arch=[256, 256]))
+
+
+def _actor_critic() -> dict:
+    """256x256 actor-critic settings, a fresh dict per model: SBX's TQC writes its keys into policy_kwargs."""
+    return dict(learning_starts=200, policy_kwargs=dict(net_arch=[256, 256]))
+
+
+FAMILIES = {"td3": "TD3", "tqc": "TQC", "crossq": "CrossQ"}  # --tasks name: SBX class name
 
 
 def _pong_env():
@@ -82,20 +89,20 @@ def _models(task: str) -> dict[str, Callable[[], object]]:
         return models
     if task == "halfcheetah":
         return {
-            "SBX SAC": lambda: sbx.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, **CHEETAH),
-            "SB3 SAC (torch)": lambda: sb3.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, device=SB3_DEVICE, **CHEETAH),
-            "EauDeSAC K=1": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=1, seed=0, **CHEETAH),
-            "EauDeSAC K=5": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=5, seed=0, **CHEETAH),
-            "PolyPruneSAC": lambda: ours.PolyPruneSAC("MlpPolicy", "HalfCheetah-v5", seed=0, **CHEETAH),
+            "SBX SAC": lambda: sbx.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, **_actor_critic()),
+            "SB3 SAC (torch)": lambda: sb3.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, device=SB3_DEVICE, **_actor_critic()),
+            "EauDeSAC K=1": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=1, seed=0, **_actor_critic()),
+            "EauDeSAC K=5": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=5, seed=0, **_actor_critic()),
+            "PolyPruneSAC": lambda: ours.PolyPruneSAC("MlpPolicy", "HalfCheetah-v5", seed=0, **_actor_critic()),
         }
-    if task in ("td3", "tqc"):  # Pendulum-v1, 256x256, against the dense SBX parent
-        parent = getattr(sbx, task.upper())
-        eaude, polyprune = getattr(ours, f"EauDe{task.upper()}"), getattr(ours, f"PolyPrune{task.upper()}")
+    if task in FAMILIES:  # Pendulum-v1, 256x256, against the dense SBX parent
+        name = FAMILIES[task]
+        parent, eaude, polyprune = getattr(sbx, name), getattr(ours, f"EauDe{name}"), getattr(ours, f"PolyPrune{name}")
         return {
-            f"SBX {task.upper()}": lambda: parent("MlpPolicy", "Pendulum-v1", seed=0, **CHEETAH),
-            f"EauDe{task.upper()} K=1": lambda: eaude("MlpPolicy", "Pendulum-v1", population_size=1, seed=0, **CHEETAH),
-            f"EauDe{task.upper()} K=5": lambda: eaude("MlpPolicy", "Pendulum-v1", population_size=5, seed=0, **CHEETAH),
-            f"PolyPrune{task.upper()}": lambda: polyprune("MlpPolicy", "Pendulum-v1", seed=0, **CHEETAH),
+            f"SBX {name}": lambda: parent("MlpPolicy", "Pendulum-v1", seed=0, **_actor_critic()),
+            f"EauDe{name} K=1": lambda: eaude("MlpPolicy", "Pendulum-v1", population_size=1, seed=0, **_actor_critic()),
+            f"EauDe{name} K=5": lambda: eaude("MlpPolicy", "Pendulum-v1", population_size=5, seed=0, **_actor_critic()),
+            f"PolyPrune{name}": lambda: polyprune("MlpPolicy", "Pendulum-v1", seed=0, **_actor_critic()),
         }
     raise ValueError(f"unknown task {task!r}")
 
@@ -192,10 +199,11 @@ def main() -> None:
     global SB3_DEVICE
     SB3_DEVICE = args.sb3_device
     steps = {"cartpole": (1500, 512), "pong": (300, 100), "halfcheetah": (300, 100), "td3": (300, 100),
-             "tqc": (300, 100)}
+             "tqc": (300, 100), "crossq": (300, 100)}
     rounds = 2 if args.quick else args.rounds
     if args.quick:
-        steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30), "td3": (250, 30), "tqc": (250, 30)}
+        steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30), "td3": (250, 30), "tqc": (250, 30),
+                 "crossq": (250, 30)}
 
     rows, memory = [], {}
     for task in args.tasks:
