@@ -88,12 +88,13 @@ def _models(task: str) -> dict[str, Callable[[], object]]:
             )
         return models
     if task == "halfcheetah":
+        cheetah = "HalfCheetah-v5"
         return {
-            "SBX SAC": lambda: sbx.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, **_actor_critic()),
-            "SB3 SAC (torch)": lambda: sb3.SAC("MlpPolicy", "HalfCheetah-v5", seed=0, device=SB3_DEVICE, **_actor_critic()),
-            "EauDeSAC K=1": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=1, seed=0, **_actor_critic()),
-            "EauDeSAC K=5": lambda: ours.EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=5, seed=0, **_actor_critic()),
-            "PolyPruneSAC": lambda: ours.PolyPruneSAC("MlpPolicy", "HalfCheetah-v5", seed=0, **_actor_critic()),
+            "SBX SAC": lambda: sbx.SAC("MlpPolicy", cheetah, seed=0, **_actor_critic()),
+            "SB3 SAC (torch)": lambda: sb3.SAC("MlpPolicy", cheetah, seed=0, device=SB3_DEVICE, **_actor_critic()),
+            "EauDeSAC K=1": lambda: ours.EauDeSAC("MlpPolicy", cheetah, population_size=1, seed=0, **_actor_critic()),
+            "EauDeSAC K=5": lambda: ours.EauDeSAC("MlpPolicy", cheetah, population_size=5, seed=0, **_actor_critic()),
+            "PolyPruneSAC": lambda: ours.PolyPruneSAC("MlpPolicy", cheetah, seed=0, **_actor_critic()),
         }
     if task in FAMILIES:  # Pendulum-v1, 256x256, against the dense SBX parent
         name = FAMILIES[task]
@@ -202,8 +203,8 @@ def main() -> None:
              "tqc": (300, 100), "crossq": (300, 100)}
     rounds = 2 if args.quick else args.rounds
     if args.quick:
-        steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30), "td3": (250, 30), "tqc": (250, 30),
-                 "crossq": (250, 30)}
+        steps = {"cartpole": (1100, 256), "pong": (250, 20), "halfcheetah": (250, 30), "td3": (250, 30),
+                 "tqc": (250, 30), "crossq": (250, 30)}
 
     rows, memory = [], {}
     for task in args.tasks:

@@ -108,7 +108,8 @@ def _fold_batch_norm(kernel: np.ndarray, bias: np.ndarray, stats: dict, norm: di
     scale = np.asarray(norm["scale"], np.float64) / np.sqrt(np.asarray(stats["var"], np.float64) + epsilon)
     shift = np.asarray(norm["bias"], np.float64) - np.asarray(stats["mean"], np.float64) * scale
     kernel = np.asarray(kernel, np.float64)
-    return (scale[:, None] * kernel).astype(np.float32), (shift @ kernel + np.asarray(bias, np.float64)).astype(np.float32)
+    folded_bias = shift @ kernel + np.asarray(bias, np.float64)
+    return (scale[:, None] * kernel).astype(np.float32), folded_bias.astype(np.float32)
 
 
 def _crossq_actor_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarray]]]:
@@ -127,7 +128,7 @@ def _crossq_actor_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray,
 
 
 def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
-    """Write the acting network of ``model`` (any SBX DQN, SAC, TD3, TQC or CrossQ, sparse or not) to ``path`` (.npz).
+    """Write the acting network of ``model`` (SBX DQN, SAC, TD3, TQC or CrossQ, sparse or not) to ``path`` (.npz).
 
     :return: the path written. Load it with ``SparsePolicy.load`` (numpy and scipy only).
     """
@@ -143,7 +144,8 @@ def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
     elif isinstance(model, CrossQ):
         kind, (layers, weights) = "sac", _crossq_actor_layers(model)
     else:
-        raise ValueError(f"export supports SBX DQN, SAC, TD3, TQC and CrossQ models (and ours), got {type(model).__name__}")
+        raise ValueError(
+            f"export supports SBX DQN, SAC, TD3, TQC and CrossQ models (and ours), got {type(model).__name__}")
     meta = {
         "format": FORMAT, "version": VERSION, "kind": kind, "algorithm": type(model).__name__,
         "observation_space": _space_meta(model.observation_space), "action_space": _space_meta(model.action_space),
