@@ -19,7 +19,6 @@ Statistics use rliable (Agarwal et al. 2021): IQM with stratified bootstrap conf
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import multiprocessing
 import os
@@ -93,14 +92,11 @@ def algorithm_class(algo: str) -> type:
 
 def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
     """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered)."""
-    from sbx_eaudeqn.zoo import bundled_hyperparams
+    from sbx_eaudeqn.zoo import accepted_keywords, bundled_hyperparams
 
     settings = bundled_hyperparams(f"eaude{algo}" if algo in DENSE_ALGOS else algo, env_id)
     noise = {key: settings.pop(key) for key in NOISE_KEYS if key in settings}
-    accepted = inspect.signature(algorithm_class(algo).__init__).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        settings = {key: value for key, value in settings.items() if key in accepted}
-    return settings | noise
+    return accepted_keywords(algorithm_class(algo), settings) | noise
 
 
 def with_action_noise(settings: dict[str, Any], env: Any) -> dict[str, Any]:

@@ -117,9 +117,8 @@ def stages() -> dict[str, list[RunSpec]]:
         #    layer (the 4-input first layer and the 2-action head are pruned as hard as the hidden one)
         "scope": _dqn_setting(cartpole, period=512, beta=2.0, scope="global", methods=("eaudedqn",)),
         # 8. The regime with global pruning: a larger budget (the dense 200k baseline beside it), then width
-        "regime": [spec for budget in (200_000,) for spec in
-                   _dqn_setting(cartpole, budget=budget, period=512, beta=2.0, scope="global", methods=("eaudedqn",))
-                   + _dqn_setting(cartpole, budget=budget, period=512, methods=("dqn",))],
+        "regime": (_dqn_setting(cartpole, budget=200_000, period=512, beta=2.0, scope="global", methods=("eaudedqn",))
+                   + _dqn_setting(cartpole, budget=200_000, period=512, methods=("dqn",))),
         "scope_period": [spec for period, beta in ((128, 1.0), (512, 1.0), (128, 2.0)) for spec in
                          _dqn_setting(cartpole, period=period, beta=beta, scope="global", methods=("eaudedqn",))],
         "regime_b1": _dqn_setting(cartpole, budget=200_000, period=512, beta=1.0, scope="global", methods=("eaudedqn",)),

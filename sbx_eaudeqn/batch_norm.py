@@ -58,6 +58,4 @@ def _guarded_apply(apply_fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def guard_batch_renorm(state: Any) -> Any:
     """``state`` (a flax TrainState) whose ``apply_fn`` keeps gradients through ``BatchRenorm`` finite."""
-    if isinstance(state.apply_fn, functools.partial) and state.apply_fn.func is _guarded_apply:
-        return state
     return state.replace(apply_fn=functools.partial(_guarded_apply, state.apply_fn))

@@ -20,10 +20,11 @@ from stable_baselines3.common.monitor import Monitor
 from sbx_eaudeqn import EauDeDQN
 from sbx_eaudeqn.callbacks import SparsityHistoryCallback
 from sbx_eaudeqn.plot import plot_sparsity_history
-from sbx_eaudeqn.zoo import bundled_hyperparams
+from sbx_eaudeqn.zoo import accepted_keywords, bundled_hyperparams
 
 
 def greedy_return(model, env_id: str) -> tuple[float, float]:
+    """Mean and standard deviation of the deterministic return over 10 episodes."""
     return evaluate_policy(model, Monitor(gym.make(env_id)), n_eval_episodes=10, deterministic=True)
 
 
@@ -55,12 +56,9 @@ def main(argv: list[str] | None = None) -> None:
           f"{', '.join(f'{s:.3f}' for s in model.population_sparsities)}")
     print(f"selections won by a freshly pruned copy: {log.explored_win_share:.0%}")
     if args.dense:
-        import inspect
-
         import sbx
 
-        accepted = inspect.signature(sbx.DQN.__init__).parameters
-        dense_settings = {key: value for key, value in settings.items() if key in accepted}
+        dense_settings = accepted_keywords(sbx.DQN, settings)
         dense = sbx.DQN("MlpPolicy", args.env, seed=args.seed, **dense_settings).learn(args.timesteps)
         print(f"dense SBX DQN, same settings: greedy return {greedy_return(dense, args.env)[0]:.1f}")
     print(f"sparsity schedule: {figure}; model: {output / 'eaudedqn_model.zip'}")

@@ -61,6 +61,17 @@ def bundled_hyperparams(algo: str, env_id: str) -> dict[str, Any]:
     return settings
 
 
+def accepted_keywords(cls: type, settings: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``settings`` that ``cls``'s constructor takes (all of them if it takes ``**kwargs``):
+    a dense SBX parent run with an EauDe file's settings, without the population's keywords."""
+    import inspect
+
+    accepted = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return dict(settings)
+    return {key: value for key, value in settings.items() if key in accepted}
+
+
 def sample_eaude(trial: Any, base: dict[str, Any]) -> dict[str, Any]:
     """Add the EauDe parameters to hyperparameters sampled by the zoo's SAC or DQN sampler."""
     return base | {
