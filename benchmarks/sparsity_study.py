@@ -90,6 +90,33 @@ def _acrobot_regime() -> list[RunSpec]:
     return specs
 
 
+# Actor-critic target and optimizer designs (issue 19), each with the global threshold and 1000 gradient
+# steps per selection (the constructor's selection_period).
+AC_DESIGNS = {  # every option explicit, so that a later change of the constructor's defaults changes no group
+    name: dict(target_update=target, copy_optimizer=optimizer, recovery_fraction=recovery)
+    for name, (target, optimizer, recovery) in {
+        "polyak": ("polyak", "reset", 0.0),
+        "held": ("selection", "reset", 0.0),
+        "held_inherit": ("selection", "inherit", 0.0),
+        "held_recover": ("selection", "reset", 0.5),
+        "held_inherit_recover": ("selection", "inherit", 0.5),
+    }.items()
+}
+
+
+def _ac_design(learning_rate: float, designs=tuple(AC_DESIGNS), budget: int = 20_000, env: str = "Pendulum-v1",
+               algo: str = "eaudesac", dense: str = "sac") -> list[RunSpec]:
+    """EauDe under each target/optimizer design and its dense parent at one learning rate, seed by seed."""
+    label = f"{env}_L{budget // 1000}k_lr{learning_rate:g}"
+    specs = [RunSpec(f"{label}_{dense}", dense, env, seed, budget, (("learning_rate", learning_rate),))
+             for seed in SEEDS]
+    for design in designs:
+        overrides = dict(AC_DESIGNS[design], learning_rate=learning_rate, selection_period=1000, prune_scope="global")
+        specs += [RunSpec(f"{label}_{algo}_{design}", algo, env, seed, budget, tuple(sorted(overrides.items())))
+                  for seed in SEEDS]
+    return sorted(specs, key=lambda spec: spec.seed)
+
+
 def stages() -> dict[str, list[RunSpec]]:
     """The study's runs, by stage."""
     cartpole = "CartPole-v1"
@@ -136,6 +163,9 @@ def stages() -> dict[str, list[RunSpec]]:
                               for spec in _sac_setting(20_000, 500, methods=("eaudesac",), target_update=target,
                                                        prune_scope=scope)]
                              + _sac_setting(20_000, 500, methods=("sac",)), key=lambda spec: spec.seed),
+        # 12. Issue 19: the actor-critic target and the copies' optimizer, at the bundled and SB3's learning rate
+        "ac_design_lr1e-3": _ac_design(1e-3),
+        "ac_design_lr3e-4": _ac_design(3e-4),
         # 9. SAC on Pendulum-v1: selection period and budget
         "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))
                 for spec in _sac_setting(budget, period)],

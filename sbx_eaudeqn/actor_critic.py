@@ -24,6 +24,7 @@ from gymnasium import spaces
 from sbx_eaudeqn.actor_pruning import ActorPruningMixin
 from sbx_eaudeqn.common import (
     EauDeMixin,
+    is_state,
     PolyPruneMixin,
     PopulationMixin,
     check_action_space,
@@ -33,7 +34,7 @@ from sbx_eaudeqn.common import (
     member_critic,
     with_leader,
 )
-from sbx_eaudeqn.population import check_period, population_step, set_learning_rate
+from sbx_eaudeqn.population import check_choice, check_period, population_step, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks
 
 
@@ -47,6 +48,8 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
     # Logger keys of the actor's step logs (kept between delayed actor steps) and of the leader's critic logs.
     _actor_log_keys: tuple[str, ...] = ("train/actor_loss",)
     _critic_log_keys: tuple[str, ...] = ("train/critic_loss",)
+    # False for CrossQ, which has no target network (EauDe's target_update does not apply).
+    _has_target_network = True
     # SBX keywords that cannot work with a population, with the reason given in the error.
     _unsupported_kwargs: dict[str, str] = {"param_resets": "resets would undo the pruning masks"}
 
@@ -62,6 +65,11 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
     def _setup_model(self) -> None:
         self._setup_with_population()
         self._setup_actor_masks()
+
+    @property
+    def _holds_target(self) -> bool:
+        """True when the target critic is held between selections (EauDe's ``target_update="selection"``)."""
+        return False
 
     def _example_inputs(self) -> tuple:
         return jnp.asarray([self.observation_space.sample()]), jnp.asarray([self.action_space.sample()])
@@ -104,8 +112,8 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
         def train_chunk(chunk, n_steps: int):
             population, critic, actor_state, ent_coef_state, self.key, logs = self._train_population(
                 self._hyperparameters(), self._static_hyperparameters(), n_steps, chunk, self.policy_delay,
-                (self._n_updates + 1) % self.policy_delay, self.population, self._critic(), self.policy.actor_state,
-                self._actor_masks_for_training, self._ent_coef_state(), self.key,
+                (self._n_updates + 1) % self.policy_delay, self._holds_target, self.population, self._critic(),
+                self.policy.actor_state, self._actor_masks_for_training, self._ent_coef_state(), self.key,
             )
             self.population, self.policy.actor_state = population, actor_state
             self._set_critic(critic)
@@ -116,12 +124,15 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
         self._record_train_logs(self._actor_log_keys + self._critic_log_keys, logs)
 
     @classmethod
-    @partial(jax.jit, static_argnames=["cls", "static_hyper", "gradient_steps", "policy_delay", "policy_delay_offset"])
+    @partial(jax.jit, static_argnames=["cls", "static_hyper", "gradient_steps", "policy_delay", "policy_delay_offset",
+                                       "hold_target"])
     def _train_population(cls, hyper, static_hyper, gradient_steps, data, policy_delay, policy_delay_offset,
-                          population, critic, actor_state, actor_masks, ent_coef_state, key):
+                          hold_target, population, critic, actor_state, actor_masks, ent_coef_state, key):
         """``gradient_steps`` steps (see the module docstring); returns the states, the key and the logs.
 
-        The actor's mask is re-applied after each step when the actor is pruned (else ``actor_masks`` is None).
+        With ``hold_target`` the target critic(s) stay as they are (SBX's update still moves the target
+        actor, TD3's). The actor's mask is re-applied after each step when the actor is pruned (else
+        ``actor_masks`` is None).
         """
         batch_size = data.observations.shape[0] // gradient_steps
         zeros = lambda keys: tuple(jnp.array(0.0) for _ in keys)  # noqa: E731
@@ -139,7 +150,9 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
                 return critic_params(member), critic_opt_states(member), critic_extra(member), loss, logs
 
             population, losses, leader_logs = population_step(population, member_update)
-            critic, actor_state = cls._update_targets(with_leader(critic, population), actor_state, hyper)
+            critic = with_leader(critic, population)
+            moved_critic, actor_state = cls._update_targets(critic, actor_state, hyper)
+            critic = with_targets_of(moved_critic, critic) if hold_target else moved_critic
             actor_state, critic, ent_coef_state, actor_logs, key = jax.lax.cond(
                 (policy_delay_offset + i) % policy_delay == 0,
                 partial(cls._update_actor, hyper=hyper, static_hyper=static_hyper),
@@ -175,6 +188,24 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
         raise NotImplementedError  # pragma: no cover - overridden
 
 
+def with_targets_of(critic: Any, source: Any) -> Any:
+    """The critic state(s) ``critic`` with the target parameters of ``source`` (a held target)."""
+    return jax.tree_util.tree_map(lambda state, held: state.replace(target_params=held.target_params), critic, source,
+                                  is_leaf=is_state)
+
+
+def targets_from_online(critic: Any) -> Any:
+    """The critic state(s) with their online parameters copied into their targets (a hard update)."""
+    return jax.tree_util.tree_map(lambda state: state.replace(target_params=state.params), critic, is_leaf=is_state)
+
+
+# How the target critic follows the leader (issue 19's comparison, docs/design.md):
+# "selection": the leader copied into the target at each selection and held during the period, as
+# DQN's hard target, so that every member fits the same fixed target until it is judged;
+# "polyak": SBX's Polyak average towards the current leader after every gradient step.
+TARGET_UPDATES = ("selection", "polyak")
+
+
 class EauDeActorCritic(EauDeMixin):
     """EauDe's constructor arguments for an actor-critic algorithm (mixed in before its population class).
 
@@ -183,22 +214,59 @@ class EauDeActorCritic(EauDeMixin):
     :param selection_period: gradient steps between selections (>= 1).
     :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
     :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
-    :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
+    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"`` magnitude pruning.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
+    :param target_update: ``"selection"`` (the leader is copied into the target critic at each selection
+        and held there during the period, as DQN's target; ``tau`` then only moves TD3's target actor)
+        or ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every gradient step,
+        as in SBX). No effect on CrossQ, which has no target network.
+    :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
+        paper) or ``"inherit"`` (it keeps its parent's Adam moments).
+    :param recovery_fraction: share of each selection period, in [0, 1), whose losses are not counted
+        in L_k: a pruned copy recovers first and is judged on the rest of the period only.
     """
+
+    # Models saved before these options existed load with the behaviour they were trained with.
+    target_update = "polyak"
+    copy_optimizer = "reset"
+    recovery_fraction = 0.0
 
     def __init__(self, policy, env, population_size: int = 5, tournament_size: int | None = None,
                  selection_period: int = 1000, sparsity_scale: float = 1.0, max_prune_fraction: float = 0.2,
-                 prune_scope: str = "layerwise", population_init: str = "independent", **kwargs: Any) -> None:
+                 prune_scope: str = "layerwise", population_init: str = "independent",
+                 target_update: str = "selection", copy_optimizer: str = "reset", recovery_fraction: float = 0.0,
+                 **kwargs: Any) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init)
+                              population_init, copy_optimizer)
         self.selection_period = check_period("selection_period", selection_period)
+        self.target_update = check_choice("target_update", target_update, TARGET_UPDATES)
+        if not 0.0 <= recovery_fraction < 1.0:
+            raise ValueError(f"recovery_fraction must be in [0, 1), got {recovery_fraction!r}")
+        self.recovery_fraction = float(recovery_fraction)
         super().__init__(policy, env, **kwargs)
 
     @property
     def _period_length(self) -> int:
         return self.selection_period
+
+    def _gradient_steps_per_selection(self) -> int:
+        return self.selection_period
+
+    @property
+    def _judging_starts(self) -> int | None:
+        """Gradient steps into the period after which losses count in L_k (None: from the start)."""
+        steps = round(self.recovery_fraction * self.selection_period)
+        return steps if steps > 0 else None
+
+    @property
+    def _holds_target(self) -> bool:
+        return self._has_target_network and self.target_update == "selection"
+
+    def _select(self) -> None:
+        super()._select()
+        if self._holds_target:
+            self._set_critic(targets_from_online(self._critic()))
 
 
 class PolyPruneActorCritic(PolyPruneMixin):
@@ -207,7 +275,7 @@ class PolyPruneActorCritic(PolyPruneMixin):
     :param final_sparsity: s_F in [0, 1).
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
-    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
     """
 
     def __init__(self, policy, env, final_sparsity: float = 0.95, prune_start: float = 0.2, prune_end: float = 0.8,

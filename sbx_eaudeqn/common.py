@@ -8,6 +8,7 @@ chunks that end exactly on those, so that a selection or pruning never falls ins
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from sbx_eaudeqn.checkpoints import CheckpointMixin
 from sbx_eaudeqn.warm_start import WarmStartMixin
 from sbx_eaudeqn.population import (
     PopulationState,
+    check_choice,
     check_eaude_args,
     init_population,
     prune_population,
@@ -110,6 +112,7 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         if loaded_population is None:
             self.population = self._build_population()
             self._update_population_logs()
+            self._check_selection_period()
             return
         if loaded_population.size != self.population_size:
             raise ValueError(
@@ -179,15 +182,33 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         while done < gradient_steps:
             n_steps = gradient_steps - done
             if self._period_length is not None:
-                n_steps = min(n_steps, self._period_length - self._period_steps)
+                n_steps = min(n_steps, self._steps_to_boundary())
             chunk = jax.tree_util.tree_map(lambda x: x[done * batch_size : (done + n_steps) * batch_size], data)
             result = train_chunk(chunk, n_steps)
             done += n_steps
             self._period_steps += n_steps
             self._n_updates += n_steps  # type: ignore[attr-defined]
+            if self._period_steps == self._judging_starts:
+                self._start_judging()
             if self._period_length is not None and self._period_steps >= self._period_length:
                 self._end_period()
         return result
+
+    def _steps_to_boundary(self) -> int:
+        """Gradient steps to the next chunk boundary: the end of the recovery part, or of the period."""
+        boundaries = [self._period_length]
+        if self._judging_starts is not None and self._judging_starts > self._period_steps:
+            boundaries.append(self._judging_starts)
+        return min(boundaries) - self._period_steps
+
+    @property
+    def _judging_starts(self) -> int | None:
+        """Gradient steps into a period after which losses count in L_k; None: all of them."""
+        return None
+
+    def _start_judging(self) -> None:
+        """End of the recovery part: the losses so far do not count (every L_k back to 0)."""
+        self.population = self.population.replace(cumulated_losses=jnp.zeros_like(self.population.cumulated_losses))
 
     def _end_period(self) -> None:
         """Select or prune, and start a new period."""
@@ -202,6 +223,9 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
 
     def _select_or_prune(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _check_selection_period(self) -> None:
+        """Warn about settings that keep EauDe from discovering a sparsity (EauDe only)."""
 
     def _training_times(self) -> tuple[int, int, int]:
         """(t, T, L) in environment steps: now, since the previous selection or pruning, and the training length."""
@@ -331,17 +355,46 @@ def host_floats(values: jax.Array) -> list[float]:
 # How members 1..K-1 start: independent random inits (as AdaQN's members), or copies of the target,
 # as the paper describes EauDe's online networks (they then differ only after the first selection).
 POPULATION_INITS = ("independent", "copies")
+# What a pruned copy's optimizer starts from: a fresh state (the paper, after Asadi et al. 2023), or its
+# parent's moments.
+COPY_OPTIMIZERS = ("reset", "inherit")
+
+
+# Gradient steps a pruned copy needs to recover before it is judged: with 512 per selection EauDeDQN
+# reaches the paper's regime on CartPole, with 256 the copies fall behind, with 128 it stalls
+# (docs/results/sparsity_study/, findings 3 and 10); EauDeSAC on Pendulum-v1 likewise (issue 19).
+MIN_STEPS_PER_SELECTION = 500
 
 
 class EauDeMixin(PopulationMixin):
     """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
 
+    # The constructor arguments that set the gradient steps per selection, named in the warning.
+    _selection_period_settings = "selection_period"
+
+    def _gradient_steps_per_selection(self) -> float | None:
+        """Gradient steps in one selection period, or None where the settings do not fix it."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
+    def _check_selection_period(self) -> None:
+        """Warn when one selection period gives fewer gradient steps than a pruned copy needs to recover."""
+        steps = self._gradient_steps_per_selection()
+        if steps is not None and steps < MIN_STEPS_PER_SELECTION:
+            warnings.warn(
+                f"{type(self).__name__}: one selection period holds {steps:g} gradient steps, fewer than the "
+                f"{MIN_STEPS_PER_SELECTION} a pruned copy needs to recover before it is judged; pruned copies "
+                f"will rarely win and the discovered sparsity will stall. Raise {self._selection_period_settings} "
+                f"so that a period holds at least {MIN_STEPS_PER_SELECTION} gradient steps.",
+                UserWarning,
+                stacklevel=2,
+            )
+
     def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
-                         max_prune_fraction: float, prune_scope: str, population_init: str = "independent") -> None:
+                         max_prune_fraction: float, prune_scope: str, population_init: str = "independent",
+                         copy_optimizer: str = "reset") -> None:
         self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
-        if population_init not in POPULATION_INITS:
-            raise ValueError(f"population_init must be one of {POPULATION_INITS}, got {population_init!r}")
-        self.population_init = population_init
+        self.population_init = check_choice("population_init", population_init, POPULATION_INITS)
+        self.copy_optimizer = check_choice("copy_optimizer", copy_optimizer, COPY_OPTIMIZERS)
         self.sparsity_scale = float(sparsity_scale)
         self.max_prune_fraction = float(max_prune_fraction)
         self.selection_log = SelectionLog(population_size)
@@ -365,6 +418,7 @@ class EauDeMixin(PopulationMixin):
             sparsity_scale=self.sparsity_scale,
             max_prune_fraction=self.max_prune_fraction,
             prune_scope=self.prune_scope,
+            reset_copies=getattr(self, "copy_optimizer", "reset") == "reset",
         )
         self._sync_leader_to_policy()
         info = jax.device_get(info)  # one transfer for all the values logged

@@ -136,6 +136,12 @@ class _OfflineCQL:
     def _loss_coef(self) -> float:
         return self.cql_alpha
 
+    _selection_period_settings = "target_update_interval"
+
+    def _gradient_steps_per_selection(self) -> int:
+        """Offline, the target is updated every ``target_update_interval`` gradient steps."""
+        return self.target_update_interval
+
     @classmethod
     def _update_member(cls, member, batch, loss_coef):
         return cls.update_cql(

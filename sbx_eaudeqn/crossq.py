@@ -31,6 +31,8 @@ from sbx_eaudeqn.sac import SACSteps
 class _PopulationCriticCrossQ(SACSteps, PopulationActorCritic, CrossQ):
     """SBX CrossQ whose critic, with its batch statistics, is a population (slot 0 acts as leader)."""
 
+    _has_target_network = False
+
     def _setup_model(self) -> None:
         super()._setup_model()
         self.policy.qf_state = guard_batch_renorm(self.policy.qf_state)  # the members are copies of this state

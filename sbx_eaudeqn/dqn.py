@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from gymnasium import spaces
 from sbx import DQN
+from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 
 from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
 from sbx_eaudeqn.population import acting_probabilities, check_period, population_step
@@ -24,6 +25,9 @@ from sbx_eaudeqn.xla_options import CPU_CNN_COMPILER_OPTIONS, cpu_cnn_compiler_o
 # Head widths (units of the first linear layer after the Nature CNN torso) used to compare network
 # sizes; the paper varies only this layer. Pass one as policy_kwargs=dict(net_arch=[HEAD_SIZES["large"]]).
 HEAD_SIZES = {"small": 32, "medium": 512, "large": 2048}
+# EauDeDQN's target_update_interval when none is given: with SBX's train_freq=4 and gradient_steps=1,
+# 500 gradient steps per selection, what a pruned copy needs to recover (SBX's own 1000 gives 250).
+DEFAULT_TARGET_UPDATE_INTERVAL = 2000
 
 
 def _call_population_steps(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
@@ -148,10 +152,14 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
 
     :param population_size: K (>= 1). :param tournament_size: in [1, K]; default min(3, K).
     :param sparsity_scale: beta in Eq. 3 (> 0). :param max_prune_fraction: in (0, 1].
-    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
-    :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
+    :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
+        paper) or ``"inherit"`` (it keeps its parent's Adam moments).
+    :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`; ``target_update_interval`` defaults
+        to 2000 here (SBX: 1000), so that a selection period holds 500 gradient steps. A period of fewer
+        than 500 gradient steps warns.
     """
 
     def __init__(
@@ -164,15 +172,28 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         max_prune_fraction: float = 0.2,
         prune_scope: str = "layerwise",
         population_init: str = "independent",
+        copy_optimizer: str = "reset",
         **dqn_kwargs: Any,
     ) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init)
+                              population_init, copy_optimizer)
+        dqn_kwargs.setdefault("target_update_interval", DEFAULT_TARGET_UPDATE_INTERVAL)
         super().__init__(policy, env, **dqn_kwargs)
 
     @property
     def _period_length(self) -> None:
         return None  # selections come with the target updates
+
+    _selection_period_settings = "target_update_interval (or train_freq / gradient_steps)"
+
+    def _gradient_steps_per_selection(self) -> float | None:
+        """Gradient steps between two target updates: SBX counts ``target_update_interval`` in calls of
+        ``n_envs`` env steps, and trains ``gradient_steps`` every ``train_freq`` calls (-1: one step per
+        env step collected). None when ``train_freq`` counts episodes."""
+        if self.train_freq.unit != TrainFrequencyUnit.STEP:
+            return None
+        steps_per_train = self.gradient_steps if self.gradient_steps >= 0 else self.train_freq.frequency * self.n_envs
+        return self.target_update_interval / self.train_freq.frequency * steps_per_train
 
     def _on_step(self) -> None:
         """Select before SBX copies the online network (now the leader) into the target."""
@@ -220,7 +241,7 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
     :param final_sparsity: s_F in [0, 1). :param prune_start: t_start / L in [0, 1].
     :param prune_end: t_end / L in [0, 1], > prune_start. :param prune_exponent: n (> 0).
     :param prune_period: gradient steps between pruning steps, or None (at every target update).
-    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
     :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
     """
 

@@ -10,9 +10,10 @@ Selection (``select_and_explore``), every selection period:
    winner of a tournament: ``tournament_size`` members drawn without replacement, lowest L_k wins
    (a non-finite winner is replaced by psi, so a NaN member loses every selection).
 3. Exploration: every duplicate (a member already placed in an earlier slot) is pruned to a sparsity
-   sampled with Eq. 3 from its parent's, and gets a fresh optimizer state (Asadi et al. 2023).
-   Members chosen once keep theirs. With K = 1 there is no duplicate: the single member is pruned
-   to a sampled sparsity after each selection and keeps its optimizer state (DistillQN with Eq. 3).
+   sampled with Eq. 3 from its parent's, and gets a fresh optimizer state (Asadi et al. 2023; or, with
+   ``reset_copies=False``, its parent's). Members chosen once keep theirs. With K = 1 there is no
+   duplicate: the single member is pruned to a sampled sparsity after each selection and keeps its
+   optimizer state (DistillQN with Eq. 3).
 4. All L_k are reset to 0.
 
 After a selection the leader is always in slot 0, which is the member the algorithms act and
@@ -88,6 +89,13 @@ def check_period(name: str, value: int) -> int:
     """Raise a ValueError unless ``value`` is an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """Return ``value`` or raise a ValueError naming ``name`` and the allowed values."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
 
 
@@ -207,7 +215,8 @@ def _where_member(flags: jax.Array, if_true: Any, if_false: Any) -> Any:
     return jax.tree_util.tree_map(choose, if_true, if_false)
 
 
-@partial(jax.jit, static_argnames=("tx", "tournament_size", "sparsity_scale", "max_prune_fraction", "prune_scope"))
+@partial(jax.jit, static_argnames=("tx", "tournament_size", "sparsity_scale", "max_prune_fraction", "prune_scope",
+                                   "reset_copies"))
 def select_and_explore(
     population: PopulationState,
     key: jax.Array,
@@ -220,11 +229,15 @@ def select_and_explore(
     sparsity_scale: float,
     max_prune_fraction: float,
     prune_scope: str,
+    reset_copies: bool = True,
 ) -> tuple[PopulationState, dict[str, jax.Array]]:
     """One EauDe selection (see the module docstring).
 
     :param t: current time; :param period: T, time since the previous selection; :param total: L.
     :param tx: the optimizer that re-initialises the duplicates' states (a tuple: one per critic state).
+    :param reset_copies: True (the paper) gives every copy a fresh optimizer state; False lets it keep its
+        parent's. Adam is elementwise, so the moments of pruned weights only ever move those weights,
+        which the mask sets back to zero: the inherited state needs no masking.
     :return: the new population and a dict with ``leader`` (index before reordering), ``parents``,
         ``duplicates``, ``explored`` (slots pruned to a sampled sparsity), ``cumulated_losses`` (the L_k
         judged), ``parent_sparsities`` (each slot's before exploration) and ``sparsities`` (after).
@@ -245,7 +258,8 @@ def select_and_explore(
     grown = jax.vmap(partial(grow_masks, prune_scope=prune_scope))(params, masks, new_sparsity)
     masks = _where_member(explore, grown, masks)
     params = jax.vmap(apply_masks)(params, masks)
-    opt_state = _where_member(is_duplicate, jax.vmap(partial(init_opt_state, tx))(params), opt_state)
+    if reset_copies:
+        opt_state = _where_member(is_duplicate, jax.vmap(partial(init_opt_state, tx))(params), opt_state)
 
     new_population = PopulationState(
         params=params,

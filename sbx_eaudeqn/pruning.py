@@ -4,15 +4,24 @@ A weight is *prunable* when it is a kernel (``nn.Dense`` or ``nn.Conv``); biases
 parameters are never pruned. A mask tree has the structure and shapes of the parameter tree, with
 boolean leaves (``True`` = weight kept); non-prunable leaves are all ``True``.
 
-Setting sparsity ``s`` zeroes the ``round(s * n)`` lowest-magnitude weights of each layer of ``n``
-weights (``"layerwise"`` scope, JaxPruner's uniform distribution) or of all ``n`` prunable weights
-together (``"global"`` scope, one threshold). Weights already masked count as the lowest, so masks
-only grow. Ties in magnitude are broken by position (a stable sort), so the result is deterministic.
-``s`` may be a traced value: ``jax.vmap(grow_masks, in_axes=(0, 0, 0))`` gives K stacked members K
-different sparsities in one call.
+Setting sparsity ``s`` zeroes the lowest-magnitude weights, in one of three scopes:
 
-JaxPruner offers the same idea but targets its own optimizer wrapper and schedules; we only need the
-mask computation, which vmaps over population members, so it is written here (a few lines).
+- ``"layerwise"``: ``round(s * n)`` of each layer of ``n`` weights (JaxPruner's uniform distribution);
+- ``"global"``: ``round(s * N)`` of all ``N`` prunable weights together (one threshold);
+- ``"erk"``: each layer to its Erdős–Rényi-Kernel density, proportional to the sum of the kernel's
+  dimensions over their product (``(n_in + n_out) / (n_in * n_out)`` for a dense layer), scaled so that
+  the network as a whole reaches ``s``; a layer whose density would exceed 1 stays dense and the others
+  share the rest (Evci et al. 2020; Graesser et al. 2022 found it the best distribution for sparse deep RL).
+
+In every scope, each output unit (the last axis of a kernel: a neuron, a conv channel, an action's
+value) keeps its largest incoming weight, so no layer ever loses all its weights: a network asked for
+more than that allows stops at the floor. Weights already masked count as the lowest, so masks only
+grow. Ties in magnitude are broken by position (a stable sort), so the result is deterministic. ``s``
+may be a traced value: ``jax.vmap(grow_masks, in_axes=(0, 0, 0))`` gives K stacked members K different
+sparsities in one call.
+
+JaxPruner offers the same distributions but targets its own optimizer wrapper and schedules; we only
+need the mask computation, which vmaps over population members, so it is written here (a few lines).
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-PRUNE_SCOPES = ("layerwise", "global")
+PRUNE_SCOPES = ("layerwise", "global", "erk")
+# The score of the weight each output unit keeps: above any magnitude, so it is pruned last.
+_PROTECTED = jnp.inf
 
 Params = Any
 Masks = Any
@@ -59,7 +70,9 @@ def _prunable_leaves(tree: Any) -> list:
 
 
 def _keep_mask(scores: jax.Array, n_pruned: jax.Array) -> jax.Array:
-    """Keep all but the ``n_pruned`` lowest scores of a flat vector (stable sort: ties by position)."""
+    """Keep all but the ``n_pruned`` lowest scores of a flat vector (stable sort: ties by position);
+    protected scores are always kept."""
+    n_pruned = jnp.minimum(n_pruned, jnp.sum(scores < _PROTECTED))
     order = jnp.argsort(scores, stable=True)
     ranks = jnp.zeros_like(order).at[order].set(jnp.arange(scores.size))
     return ranks >= n_pruned
@@ -70,9 +83,42 @@ def _n_to_prune(sparsity: jax.Array, n_weights: int) -> jax.Array:
     return jnp.round(jnp.asarray(sparsity, jnp.float32) * n_weights).astype(jnp.int32)
 
 
+def _kernel_axes(shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """(members, kernel shape) of a kernel leaf. SBX stacks its twin critics with ``nn.vmap``, which puts
+    a leading members axis on their kernels: a kernel with an odd number of axes is (members, in, out)
+    or (members, kh, kw, in, out); an even one is a single dense (in, out) or conv (kh, kw, in, out)."""
+    if len(shape) % 2 == 1:
+        return shape[0], tuple(shape[1:])
+    return 1, tuple(shape)
+
+
 def _scores(params_leaf: jax.Array, mask_leaf: jax.Array) -> jax.Array:
-    # Masked weights score -1 (below any magnitude), so they are pruned first and stay pruned.
-    return jnp.where(mask_leaf, jnp.abs(params_leaf), -1.0).ravel()
+    """Magnitudes, flat. Masked weights score -1 (below any magnitude), so they are pruned first and stay
+    pruned; the largest incoming weight of each output unit (of each stacked member) is protected."""
+    members, kernel = _kernel_axes(params_leaf.shape)
+    scores = jnp.where(mask_leaf, jnp.abs(params_leaf), -1.0).reshape(members, -1, kernel[-1])
+    strongest = jnp.argmax(scores, axis=1)  # (members, out)
+    protect = jnp.arange(scores.shape[1])[None, :, None] == strongest[:, None, :]
+    return jnp.where(protect, _PROTECTED, scores).ravel()
+
+
+def erk_densities(shapes: list[tuple[int, ...]], sparsity: jax.Array) -> jax.Array:
+    """Erdős–Rényi-Kernel density of each kernel for an overall ``sparsity`` (may be traced).
+
+    Density d_l = min(1, eps * sum(shape_l) / prod(shape_l)), with eps such that the kept weights add
+    up to (1 - s) * N. Layers that would exceed 1 are made dense one round at a time (at most one
+    round per layer) and eps is recomputed over the others.
+    """
+    sizes = jnp.asarray([np.prod(shape) for shape in shapes], jnp.float32)
+    kernels = [_kernel_axes(shape)[1] for shape in shapes]  # a stacked member axis is not a kernel dimension
+    raw = jnp.asarray([sum(kernel) / np.prod(kernel) for kernel in kernels], jnp.float32)
+    kept = (1.0 - jnp.asarray(sparsity, jnp.float32)) * jnp.sum(sizes)
+    dense = jnp.zeros(len(shapes), bool)
+    for _ in shapes:
+        budget = kept - jnp.sum(jnp.where(dense, sizes, 0.0))
+        eps = budget / jnp.maximum(jnp.sum(jnp.where(dense, 0.0, raw * sizes)), 1e-12)
+        dense = dense | (eps * raw > 1.0)
+    return jnp.clip(jnp.where(dense, 1.0, eps * raw), 0.0, 1.0)
 
 
 def grow_masks(params: Params, masks: Masks, sparsity: jax.Array, prune_scope: str = "layerwise") -> Masks:
@@ -81,8 +127,10 @@ def grow_masks(params: Params, masks: Masks, sparsity: jax.Array, prune_scope: s
     :param params: parameter tree (one network, no leading population axis).
     :param masks: current masks; weights they prune stay pruned.
     :param sparsity: target fraction s in [0, 1] (may be traced).
-    :param prune_scope: ``"layerwise"`` (each kernel leaf to s) or ``"global"`` (one threshold).
-    :return: new masks. Where ``round(s * n)`` is below the number already pruned, nothing changes.
+    :param prune_scope: ``"layerwise"`` (each kernel leaf to s), ``"global"`` (one threshold) or
+        ``"erk"`` (each kernel to its Erdős–Rényi-Kernel share of s).
+    :return: new masks. Where ``round(s * n)`` is below the number already pruned, nothing changes;
+        each output unit keeps its largest weight whatever ``s`` asks.
     """
     check_prune_scope(prune_scope)
     paths_params = jax.tree_util.tree_leaves_with_path(params)
@@ -91,14 +139,18 @@ def grow_masks(params: Params, masks: Masks, sparsity: jax.Array, prune_scope: s
     prunable = [is_prunable(path) for path, _ in paths_params]
     param_leaves = [leaf for _, leaf in paths_params]
 
-    if prune_scope == "layerwise":
-        new_leaves = []
+    if prune_scope in ("layerwise", "erk"):
+        kernels = [p for p, flag in zip(param_leaves, prunable) if flag]
+        layer_sparsity = (1.0 - erk_densities([p.shape for p in kernels], sparsity) if prune_scope == "erk"
+                          else jnp.full(len(kernels), sparsity))
+        new_leaves, layer = [], 0
         for keep_old, p, flag in zip(mask_leaves, param_leaves, prunable):
             if not flag:
                 new_leaves.append(keep_old)
                 continue
-            keep = _keep_mask(_scores(p, keep_old), _n_to_prune(sparsity, p.size)).reshape(p.shape)
-            new_leaves.append(keep & keep_old)
+            n_pruned = _n_to_prune(layer_sparsity[layer], p.size)
+            new_leaves.append(_keep_mask(_scores(p, keep_old), n_pruned).reshape(p.shape) & keep_old)
+            layer += 1
         return jax.tree_util.tree_unflatten(treedef, new_leaves)
 
     kernels = [(p, m) for p, m, flag in zip(param_leaves, mask_leaves, prunable) if flag]

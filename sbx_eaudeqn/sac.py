@@ -3,7 +3,7 @@
 Both keep SBX's actor, entropy coefficient, target critic and SAC losses (``SAC.update_critic``,
 ``SAC.update_actor``, ``SAC.soft_update`` and ``SAC.update_temperature`` are called as they are). What
 changes is the online critic: a population of twin critics (K for EauDe, 1 for PolyPrune) trained with
-``jax.vmap`` (K > 1) on one minibatch against the shared Polyak target, masks re-applied after every step.
+``jax.vmap`` (K > 1) on one minibatch against the shared target, masks re-applied after every step.
 """
 
 from __future__ import annotations
@@ -37,21 +37,11 @@ class SACSteps:
         return actor_state, critic, ent_coef_state, (actor_loss, ent_coef_loss), key
 
 
-# How EauDeSAC's target critic follows the leader (issue 12's study of SAC's target):
-# "polyak": SBX's Polyak average towards the current leader after every gradient step;
-# "selection": the leader copied into the target at each selection and held during the period, as
-# DQN's hard target, so that every member fits the same fixed target until it is judged.
-TARGET_UPDATES = ("polyak", "selection")
-
-
 class _PopulationCriticSAC(SACSteps, PopulationActorCritic, SAC):
     """SBX SAC whose online critic is a population of masked twin critics (slot 0 acts as leader)."""
 
-    target_update = "polyak"  # PolyPruneSAC and EauDeSAC models saved before the option existed
-
     def _hyperparameters(self) -> dict[str, Any]:
-        tau = self.tau if self.target_update == "polyak" else 0.0  # tau 0: soft_update keeps the target
-        return {"tau": tau, "target_entropy": self.target_entropy}
+        return {"tau": self.tau, "target_entropy": self.target_entropy}
 
     @classmethod
     def _update_targets(cls, critic, actor_state, hyper):
@@ -61,10 +51,11 @@ class _PopulationCriticSAC(SACSteps, PopulationActorCritic, SAC):
 class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     """EauDeSAC: SAC whose critic sparsity is discovered by a population (Vincent et al., RLC 2025).
 
-    K twin critics with different sparsities train on one minibatch against one shared Polyak target.
+    K twin critics with different sparsities train on one minibatch against one shared target critic.
     Every ``selection_period`` gradient steps the member with the lowest cumulated critic loss becomes
-    the leader (slot 0): it drives the Polyak target, the actor loss and the entropy coefficient; the
-    other slots are refilled by tournament and the copies pruned to sparsities sampled with Eq. 3.
+    the leader (slot 0): it is copied into the target (held until the next selection), and it drives the
+    actor loss and the entropy coefficient; the other slots are refilled by tournament and the copies
+    pruned to sparsities sampled with Eq. 3.
     Only the critics are pruned by default, as in the paper; ``actor_final_sparsity`` also prunes the
     actor, on a polynomial schedule (the paper's future work), so that the deployed policy is sparse.
 
@@ -77,30 +68,19 @@ class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     :param selection_period: gradient steps between selections (>= 1).
     :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
     :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
-    :param prune_scope: ``"layerwise"`` or ``"global"`` magnitude pruning.
+    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"`` magnitude pruning.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
-    :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every
-        gradient step, as in SAC) or ``"selection"`` (the leader is copied into the target at each
-        selection and held fixed during the period, as DQN's target; ``tau`` is then unused).
+    :param target_update: ``"selection"`` (the leader is copied into the target at each selection and
+        held fixed during the period, as DQN's target; ``tau`` is then unused) or ``"polyak"`` (the
+        target critic moves towards the leader by ``tau`` after every gradient step, as in SAC).
+    :param copy_optimizer: ``"reset"`` (fresh optimizer state for a pruned copy) or ``"inherit"``.
+    :param recovery_fraction: share of each period, in [0, 1), not counted in L_k.
     :param actor_final_sparsity: None (dense actor, as in the paper) or the final sparsity of a
         polynomial schedule for the actor, applied at each selection; ``actor_prune_start``,
         ``actor_prune_end`` and ``actor_prune_exponent`` shape it as for PolyPrune.
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
-
-    def __init__(self, policy, env, target_update: str = "polyak", **kwargs: Any) -> None:
-        if target_update not in TARGET_UPDATES:
-            raise ValueError(f"target_update must be one of {TARGET_UPDATES}, got {target_update!r}")
-        self.target_update = target_update
-        super().__init__(policy, env, **kwargs)
-
-    def _select(self) -> None:
-        super()._select()
-        if self.target_update == "selection":
-            critic = self._critic()
-            self._set_critic(critic.replace(target_params=critic.params))
-
 
 class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):
     """PolyPruneSAC: SAC with the critic magnitude-pruned on a polynomial schedule (Ceron et al. 2024).
@@ -113,7 +93,7 @@ class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):
     :param final_sparsity: s_F in [0, 1).
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
-    :param prune_scope: ``"layerwise"`` or ``"global"``.
+    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
     :param actor_final_sparsity: None (dense actor) or the actor's final sparsity, on its own
         polynomial schedule (``actor_prune_start``, ``actor_prune_end``, ``actor_prune_exponent``).
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.

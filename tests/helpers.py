@@ -28,3 +28,15 @@ def read_csv_columns(path):
     with open(path) as handle:
         rows = list(csv.DictReader(handle))
     return rows
+
+
+def layerwise_sparsity_with_floor(kernel_shapes, sparsity) -> float:
+    """The sparsity layerwise pruning reaches: round(s n) per kernel, but each output unit of each
+    stacked member (a leading axis on odd-rank kernels, SBX's twin critics) keeps one weight."""
+    pruned = total = 0
+    for shape in kernel_shapes:
+        size = int(np.prod(shape))
+        members = shape[0] if len(shape) % 2 == 1 else 1
+        pruned += min(int(np.round(np.float32(sparsity) * size)), size - members * shape[-1])
+        total += size
+    return pruned / total

@@ -1,4 +1,5 @@
-"""Magnitude pruning: exact counts, scopes, determinism, growth only, vmap over members."""
+"""Magnitude pruning: exact counts, scopes (layerwise, global, ERK), the per-unit floor, determinism,
+growth only, vmap over members."""
 
 import flax.linen as nn
 import jax
@@ -10,6 +11,7 @@ from sbx_eaudeqn.pruning import (
     apply_masks,
     check_prune_scope,
     dense_masks,
+    erk_densities,
     grow_masks,
     mask_sparsity,
     n_prunable,
@@ -40,10 +42,12 @@ def biases(tree):
 
 
 @pytest.mark.parametrize("sparsity", [0.0, 0.1, 0.25, 0.5, 0.77, 0.9, 1.0])
-def test_layerwise_prunes_exactly_round_s_n_per_layer(params, sparsity):
+def test_layerwise_prunes_exactly_round_s_n_per_layer_down_to_one_weight_per_unit(params, sparsity):
     masks = grow_masks(params, dense_masks(params), sparsity, "layerwise")
     for kernel_mask in kernels(masks):
-        assert int((~kernel_mask).sum()) == int(np.round(np.float32(sparsity) * kernel_mask.size))
+        n_units = kernel_mask.shape[-1]
+        expected = min(int(np.round(np.float32(sparsity) * kernel_mask.size)), kernel_mask.size - n_units)
+        assert int((~kernel_mask).sum()) == expected
 
 
 def test_layerwise_prunes_the_lowest_magnitudes(params):
@@ -83,10 +87,11 @@ def test_ties_are_broken_deterministically_by_position():
     second = grow_masks(tied, dense_masks(tied), 0.5)
     np.testing.assert_array_equal(first["params"]["Dense_0"]["kernel"], second["params"]["Dense_0"]["kernel"])
     flat = np.asarray(first["params"]["Dense_0"]["kernel"]).ravel()
-    np.testing.assert_array_equal(flat, np.arange(20) >= 10)
+    # Row 0 holds each column's first largest weight (kept by the floor); then positions 5..14 go.
+    np.testing.assert_array_equal(flat, (np.arange(20) < 5) | (np.arange(20) >= 15))
 
 
-@pytest.mark.parametrize("scope", ["layerwise", "global"])
+@pytest.mark.parametrize("scope", ["layerwise", "global", "erk"])
 def test_masks_only_grow(params, scope):
     high = grow_masks(params, dense_masks(params), 0.7, scope)
     # Change the weights so that magnitudes would now choose other weights: pruned ones stay pruned.
@@ -119,3 +124,51 @@ def test_weight_sparsity_is_measured_from_weights(params):
 def test_unknown_scope_is_rejected():
     with pytest.raises(ValueError, match="prune_scope must be one of"):
         check_prune_scope("random")
+
+
+class CartPoleLikeNet(nn.Module):
+    """4 inputs, one wide hidden layer, a 2-output head: the layers a uniform or global cut can empty."""
+
+    @nn.compact
+    def __call__(self, x):
+        x = nn.relu(nn.Dense(256)(x))
+        x = nn.relu(nn.Dense(256)(x))
+        return nn.Dense(2)(x)
+
+
+@pytest.mark.parametrize("scope", ["layerwise", "global", "erk"])
+def test_no_layer_ever_loses_all_its_weights(scope):
+    net_params = CartPoleLikeNet().init(jax.random.PRNGKey(1), jnp.ones((1, 4)))
+    masks = grow_masks(net_params, dense_masks(net_params), 0.99, scope)
+    assert float(mask_sparsity(masks)) > 0.97
+    for kernel_mask in kernels(masks):
+        # every output unit (each hidden neuron, each action's value) keeps at least one incoming weight
+        assert bool(np.asarray(kernel_mask).any(axis=0).all())
+
+
+def test_the_floor_holds_per_member_of_a_vmapped_twin_critic():
+    # SBX's twin critics stack their kernels on a leading axis: (2, in, out).
+    twin = {"params": {"Dense_0": {"kernel": jax.random.normal(jax.random.PRNGKey(2), (2, 64, 1)),
+                                   "bias": jnp.zeros((2, 1))}}}
+    twin["params"]["Dense_0"]["kernel"] = twin["params"]["Dense_0"]["kernel"].at[1].multiply(1e-3)
+    masks = grow_masks(twin, dense_masks(twin), 0.999, "global")
+    kept_per_member = np.asarray(masks["params"]["Dense_0"]["kernel"]).sum(axis=(1, 2))
+    np.testing.assert_array_equal(kept_per_member, [1, 1])
+
+
+def test_erk_keeps_small_layers_denser_and_reaches_the_sparsity():
+    net_params = CartPoleLikeNet().init(jax.random.PRNGKey(1), jnp.ones((1, 4)))
+    masks = grow_masks(net_params, dense_masks(net_params), 0.8, "erk")
+    first, hidden, head = (float((~np.asarray(m)).mean()) for m in kernels(masks))
+    assert float(mask_sparsity(masks)) == pytest.approx(0.8, abs=1e-3)
+    assert first == 0.0 and head == 0.0  # 4 x 256 and 256 x 2: their ERK density exceeds 1
+    assert hidden > 0.8
+
+
+def test_erk_densities_follow_the_erdos_renyi_kernel_ratio():
+    shapes = [(64, 32), (32, 32), (3, 3, 16, 32)]
+    densities = np.asarray(erk_densities(shapes, 0.9))
+    raw = np.array([(64 + 32) / (64 * 32), (32 + 32) / (32 * 32), (3 + 3 + 16 + 32) / (3 * 3 * 16 * 32)])
+    sizes = np.array([64 * 32, 32 * 32, 3 * 3 * 16 * 32])
+    np.testing.assert_allclose(densities / densities[0], raw / raw[0], rtol=1e-5)
+    assert float((densities * sizes).sum() / sizes.sum()) == pytest.approx(0.1, rel=1e-4)

@@ -1,0 +1,63 @@
+"""Evidence at MuJoCo scale (issue 19): dense SAC, EauDeSAC and PolyPruneSAC with the bundled settings,
+and "larger critics end sparser" on Pendulum-v1.
+
+Every run goes through ``benchmarks/runner.py`` (bundled ``hyperparams/eaudesac.yml`` entry, one JSON per
+run in ``--out``, resumable from its checkpoint). EauDe runs use the constructor defaults, apart from
+what the bundled entry sets, so that they show what a user gets without tuning.
+
+    python -m benchmarks.mujoco --stages halfcheetah_dense halfcheetah --jobs 2
+    python -m benchmarks.mujoco --report-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+from benchmarks.runner import RunSpec, results_table, run_missing
+
+SEEDS = (0, 1, 2)
+CHEETAH_BUDGET = 50_000  # the issue's minimum; about 10 min dense, 25 min EauDe K=5 on this CPU
+
+
+def _runs(env: str, algos: tuple[str, ...], budget: int, seeds=SEEDS, width: int | None = None) -> list[RunSpec]:
+    """Seed by seed, so that an interrupted stage already holds whole seeds."""
+    overrides = () if width is None else (("net_arch", (width, width)),)
+    suffix = "" if width is None else f"_w{width}"
+    return [RunSpec(f"{env}_L{budget // 1000}k{suffix}_{algo}", algo, env, seed, budget, overrides)
+            for seed in seeds for algo in algos]
+
+
+def stages() -> dict[str, list[RunSpec]]:
+    """The runs, by stage."""
+    return {
+        "halfcheetah_dense": _runs("HalfCheetah-v5", ("sac",), CHEETAH_BUDGET),
+        "halfcheetah": _runs("HalfCheetah-v5", ("eaudesac", "polyprunesac"), CHEETAH_BUDGET),
+        "walker": _runs("Walker2d-v5", ("sac", "eaudesac", "polyprunesac"), CHEETAH_BUDGET, seeds=(0,)),
+        "pendulum_widths": [spec for width in (64, 256, 512)
+                            for spec in _runs("Pendulum-v1", ("eaudesac",), 20_000, width=width)],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    all_stages = stages()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stages", nargs="+", default=list(all_stages), choices=list(all_stages))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--out", default="docs/results/mujoco")
+    args = parser.parse_args(argv)
+    out = pathlib.Path(args.out)
+    specs = [] if args.report_only else [spec for stage in args.stages for spec in all_stages[stage]]
+    results = run_missing(specs, out, args.jobs, args.executor)
+    if not results:
+        raise SystemExit(f"no finished runs in {out}")
+    text = results_table(results)
+    (out / "table.md").write_text(f"Command: python -m benchmarks.mujoco {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
