@@ -93,27 +93,34 @@ def _acrobot_regime() -> list[RunSpec]:
 # Actor-critic target and optimizer designs (issue 19), each with the global threshold and 1000 gradient
 # steps per selection (the constructor's selection_period).
 AC_DESIGNS = {  # every option explicit, so that a later change of the constructor's defaults changes no group
-    name: dict(target_update=target, copy_optimizer=optimizer, recovery_fraction=recovery)
-    for name, (target, optimizer, recovery) in {
-        "polyak": ("polyak", "reset", 0.0),
-        "held": ("selection", "reset", 0.0),
-        "held_inherit": ("selection", "inherit", 0.0),
-        "held_recover": ("selection", "reset", 0.5),
-        "held_inherit_recover": ("selection", "inherit", 0.5),
+    name: dict(target_update=target, copy_optimizer=optimizer, recovery_fraction=recovery, selection_period=period)
+    for name, (target, optimizer, recovery, period) in {
+        "polyak": ("polyak", "reset", 0.0, 1000),
+        "held": ("selection", "reset", 0.0, 1000),
+        "held_inherit": ("selection", "inherit", 0.0, 1000),
+        "held_recover": ("selection", "reset", 0.5, 1000),
+        "held_inherit_recover": ("selection", "inherit", 0.5, 1000),
+        "polyak_inherit": ("polyak", "inherit", 0.0, 1000),
+        "polyak_recover": ("polyak", "reset", 0.5, 1000),
+        "polyak_inherit_recover": ("polyak", "inherit", 0.5, 1000),
+        "polyak_inherit_p500": ("polyak", "inherit", 0.0, 500),
     }.items()
 }
+HELD_DESIGNS = ("polyak", "held", "held_inherit", "held_recover", "held_inherit_recover")
+POLYAK_DESIGNS = ("polyak_inherit", "polyak_recover", "polyak_inherit_recover")
+CHOICE_DESIGNS = ("polyak_inherit_recover", "polyak")
 
 
-def _ac_design(learning_rate: float, designs=tuple(AC_DESIGNS), budget: int = 20_000, env: str = "Pendulum-v1",
-               algo: str = "eaudesac", dense: str = "sac") -> list[RunSpec]:
+def _ac_design(learning_rate: float, designs=HELD_DESIGNS, budget: int = 20_000, env: str = "Pendulum-v1",
+               algo: str = "eaudesac", dense: str | None = "sac", seeds=SEEDS) -> list[RunSpec]:
     """EauDe under each target/optimizer design and its dense parent at one learning rate, seed by seed."""
     label = f"{env}_L{budget // 1000}k_lr{learning_rate:g}"
     specs = [RunSpec(f"{label}_{dense}", dense, env, seed, budget, (("learning_rate", learning_rate),))
-             for seed in SEEDS]
+             for seed in seeds if dense]
     for design in designs:
-        overrides = dict(AC_DESIGNS[design], learning_rate=learning_rate, selection_period=1000, prune_scope="global")
+        overrides = dict(AC_DESIGNS[design], learning_rate=learning_rate, prune_scope="global")
         specs += [RunSpec(f"{label}_{algo}_{design}", algo, env, seed, budget, tuple(sorted(overrides.items())))
-                  for seed in SEEDS]
+                  for seed in seeds]
     return sorted(specs, key=lambda spec: spec.seed)
 
 
@@ -166,6 +173,11 @@ def stages() -> dict[str, list[RunSpec]]:
         # 12. Issue 19: the actor-critic target and the copies' optimizer, at the bundled and SB3's learning rate
         "ac_design_lr1e-3": _ac_design(1e-3),
         "ac_design_lr3e-4": _ac_design(3e-4),
+        "ac_design_polyak_seed0": _ac_design(1e-3, POLYAK_DESIGNS, dense=None, seeds=(0,)),
+        # the candidate from the screen above and the paper's design, 3 seeds at both learning rates
+        "ac_choice_lr1e-3": _ac_design(1e-3, CHOICE_DESIGNS),
+        "ac_choice_lr3e-4": _ac_design(3e-4, CHOICE_DESIGNS),
+        "ac_design_p500_seed0": _ac_design(1e-3, ("polyak_inherit_p500",), dense=None, seeds=(0,)),
         # 9. SAC on Pendulum-v1: selection period and budget
         "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))
                 for spec in _sac_setting(budget, period)],

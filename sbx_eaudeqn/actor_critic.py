@@ -200,10 +200,11 @@ def targets_from_online(critic: Any) -> Any:
 
 
 # How the target critic follows the leader (issue 19's comparison, docs/design.md):
+# "polyak": SBX's Polyak average towards the current leader after every gradient step (the paper's
+# "soft target update");
 # "selection": the leader copied into the target at each selection and held during the period, as
-# DQN's hard target, so that every member fits the same fixed target until it is judged;
-# "polyak": SBX's Polyak average towards the current leader after every gradient step.
-TARGET_UPDATES = ("selection", "polyak")
+# DQN's hard target, so that every member fits the same fixed target until it is judged.
+TARGET_UPDATES = ("polyak", "selection")
 
 
 class EauDeActorCritic(EauDeMixin):
@@ -214,17 +215,17 @@ class EauDeActorCritic(EauDeMixin):
     :param selection_period: gradient steps between selections (>= 1).
     :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
     :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
-    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"`` magnitude pruning.
+    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
-    :param target_update: ``"selection"`` (the leader is copied into the target critic at each selection
-        and held there during the period, as DQN's target; ``tau`` then only moves TD3's target actor)
-        or ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every gradient step,
-        as in SBX). No effect on CrossQ, which has no target network.
-    :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
-        paper) or ``"inherit"`` (it keeps its parent's Adam moments).
+    :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every
+        gradient step, as in SBX and the paper) or ``"selection"`` (the leader is copied into the target
+        critic at each selection and held there during the period, as DQN's target; ``tau`` then only
+        moves TD3's target actor). No effect on CrossQ, which has no target network.
+    :param copy_optimizer: ``"inherit"`` (a pruned copy keeps its parent's Adam moments) or ``"reset"``
+        (it starts with a fresh optimizer state, as in the paper).
     :param recovery_fraction: share of each selection period, in [0, 1), whose losses are not counted
-        in L_k: a pruned copy recovers first and is judged on the rest of the period only.
+        in L_k: a pruned copy recovers first and is judged on the rest of the period only (default 0.5).
     """
 
     # Models saved before these options existed load with the behaviour they were trained with.
@@ -234,8 +235,8 @@ class EauDeActorCritic(EauDeMixin):
 
     def __init__(self, policy, env, population_size: int = 5, tournament_size: int | None = None,
                  selection_period: int = 1000, sparsity_scale: float = 1.0, max_prune_fraction: float = 0.2,
-                 prune_scope: str = "layerwise", population_init: str = "independent",
-                 target_update: str = "selection", copy_optimizer: str = "reset", recovery_fraction: float = 0.0,
+                 prune_scope: str = "global", population_init: str = "independent",
+                 target_update: str = "polyak", copy_optimizer: str = "inherit", recovery_fraction: float = 0.5,
                  **kwargs: Any) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
                               population_init, copy_optimizer)
@@ -275,11 +276,11 @@ class PolyPruneActorCritic(PolyPruneMixin):
     :param final_sparsity: s_F in [0, 1).
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
-    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
+    :param prune_scope: ``"global"``, ``"layerwise"`` or ``"erk"``.
     """
 
     def __init__(self, policy, env, final_sparsity: float = 0.95, prune_start: float = 0.2, prune_end: float = 0.8,
-                 prune_exponent: float = 3.0, prune_period: int = 1000, prune_scope: str = "layerwise",
+                 prune_exponent: float = 3.0, prune_period: int = 1000, prune_scope: str = "global",
                  **kwargs: Any) -> None:
         self._init_polyprune_args(final_sparsity, prune_start, prune_end, prune_exponent, prune_scope)
         self.prune_period = check_period("prune_period", prune_period)

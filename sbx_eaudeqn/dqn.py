@@ -44,6 +44,17 @@ def _compiled_unrolled_steps():
     return jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS, compiler_options=cpu_cnn_compiler_options())
 
 
+def gradient_steps_per_target_update(target_update_interval: int, train_freq: int, gradient_steps: int,
+                                     n_envs: int = 1) -> float:
+    """Gradient steps between two target updates of an SB3/SBX DQN (EauDeDQN's selection period).
+
+    The target is updated every ``target_update_interval`` env steps; ``gradient_steps`` are taken every
+    ``train_freq`` steps of each of the ``n_envs`` envs (-1: as many as env steps were collected).
+    """
+    steps_per_train = gradient_steps if gradient_steps >= 0 else train_freq * n_envs
+    return target_update_interval / (train_freq * n_envs) * steps_per_train
+
+
 class _PopulationQDQN(PopulationMixin, DQN):
     """SBX DQN whose online Q-network is a population of masked networks (slot 0 is the leader)."""
 
@@ -152,7 +163,7 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
 
     :param population_size: K (>= 1). :param tournament_size: in [1, K]; default min(3, K).
     :param sparsity_scale: beta in Eq. 3 (> 0). :param max_prune_fraction: in (0, 1].
-    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
+    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
     :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
@@ -170,7 +181,7 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         tournament_size: int | None = None,
         sparsity_scale: float = 1.0,
         max_prune_fraction: float = 0.2,
-        prune_scope: str = "layerwise",
+        prune_scope: str = "global",
         population_init: str = "independent",
         copy_optimizer: str = "reset",
         **dqn_kwargs: Any,
@@ -187,13 +198,11 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
     _selection_period_settings = "target_update_interval (or train_freq / gradient_steps)"
 
     def _gradient_steps_per_selection(self) -> float | None:
-        """Gradient steps between two target updates: SBX counts ``target_update_interval`` in calls of
-        ``n_envs`` env steps, and trains ``gradient_steps`` every ``train_freq`` calls (-1: one step per
-        env step collected). None when ``train_freq`` counts episodes."""
         if self.train_freq.unit != TrainFrequencyUnit.STEP:
-            return None
-        steps_per_train = self.gradient_steps if self.gradient_steps >= 0 else self.train_freq.frequency * self.n_envs
-        return self.target_update_interval / self.train_freq.frequency * steps_per_train
+            return None  # train_freq counts episodes
+        # SBX has already divided target_update_interval by n_envs: it counts calls, as train_freq does.
+        return gradient_steps_per_target_update(self.target_update_interval * self.n_envs, self.train_freq.frequency,
+                                                self.gradient_steps, self.n_envs)
 
     def _on_step(self) -> None:
         """Select before SBX copies the online network (now the leader) into the target."""
@@ -241,7 +250,7 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
     :param final_sparsity: s_F in [0, 1). :param prune_start: t_start / L in [0, 1].
     :param prune_end: t_end / L in [0, 1], > prune_start. :param prune_exponent: n (> 0).
     :param prune_period: gradient steps between pruning steps, or None (at every target update).
-    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
+    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
     :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
     """
 
@@ -254,7 +263,7 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
         prune_end: float = 0.8,
         prune_exponent: float = 3.0,
         prune_period: int | None = None,
-        prune_scope: str = "layerwise",
+        prune_scope: str = "global",
         **dqn_kwargs: Any,
     ) -> None:
         self._init_polyprune_args(final_sparsity, prune_start, prune_end, prune_exponent, prune_scope)

@@ -51,11 +51,12 @@ class _PopulationCriticSAC(SACSteps, PopulationActorCritic, SAC):
 class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     """EauDeSAC: SAC whose critic sparsity is discovered by a population (Vincent et al., RLC 2025).
 
-    K twin critics with different sparsities train on one minibatch against one shared target critic.
-    Every ``selection_period`` gradient steps the member with the lowest cumulated critic loss becomes
-    the leader (slot 0): it is copied into the target (held until the next selection), and it drives the
-    actor loss and the entropy coefficient; the other slots are refilled by tournament and the copies
-    pruned to sparsities sampled with Eq. 3.
+    K twin critics with different sparsities train on one minibatch against one shared Polyak target.
+    Every ``selection_period`` gradient steps the member with the lowest cumulated critic loss over the
+    judged part of the period becomes the leader (slot 0): it drives the Polyak target, the actor loss
+    and the entropy coefficient; the other slots are refilled by tournament and the copies pruned to
+    sparsities sampled with Eq. 3. A copy keeps its parent's Adam moments and is judged only after
+    half a period of recovery (``copy_optimizer``, ``recovery_fraction``; docs/design.md says why).
     Only the critics are pruned by default, as in the paper; ``actor_final_sparsity`` also prunes the
     actor, on a polynomial schedule (the paper's future work), so that the deployed policy is sparse.
 
@@ -68,14 +69,16 @@ class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     :param selection_period: gradient steps between selections (>= 1).
     :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
     :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
-    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"`` magnitude pruning.
+    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
     :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
         (every member starts as a copy of the target, as the paper describes).
-    :param target_update: ``"selection"`` (the leader is copied into the target at each selection and
-        held fixed during the period, as DQN's target; ``tau`` is then unused) or ``"polyak"`` (the
-        target critic moves towards the leader by ``tau`` after every gradient step, as in SAC).
-    :param copy_optimizer: ``"reset"`` (fresh optimizer state for a pruned copy) or ``"inherit"``.
-    :param recovery_fraction: share of each period, in [0, 1), not counted in L_k.
+    :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after
+        every gradient step, as in SAC) or ``"selection"`` (the leader is copied into the target at each
+        selection and held fixed during the period, as DQN's target; ``tau`` is then unused).
+    :param copy_optimizer: ``"inherit"`` (a pruned copy keeps its parent's Adam moments) or ``"reset"``
+        (a fresh optimizer state, as in the paper).
+    :param recovery_fraction: share of each period, in [0, 1), not counted in L_k (default 0.5: a copy
+        recovers for half a period, then is judged).
     :param actor_final_sparsity: None (dense actor, as in the paper) or the final sparsity of a
         polynomial schedule for the actor, applied at each selection; ``actor_prune_start``,
         ``actor_prune_end`` and ``actor_prune_exponent`` shape it as for PolyPrune.
@@ -93,7 +96,7 @@ class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):
     :param final_sparsity: s_F in [0, 1).
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
-    :param prune_scope: ``"layerwise"``, ``"global"`` or ``"erk"``.
+    :param prune_scope: ``"global"``, ``"layerwise"`` or ``"erk"``.
     :param actor_final_sparsity: None (dense actor) or the actor's final sparsity, on its own
         polynomial schedule (``actor_prune_start``, ``actor_prune_end``, ``actor_prune_exponent``).
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.

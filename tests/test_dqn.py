@@ -137,7 +137,7 @@ def test_nan_member_loses_selection_and_training_goes_on():
 
 
 def test_polyprune_is_distillqn_by_default():
-    model = PolyPruneDQN("MlpPolicy", "CartPole-v1", final_sparsity=0.95, seed=0, **SMALL)
+    model = PolyPruneDQN("MlpPolicy", "CartPole-v1", final_sparsity=0.95, seed=0, prune_scope="layerwise", **SMALL)
     sparsities = []
     model.learn(400, callback=lambda _l, _g: sparsities.append(model.sparsity) or True)
     # Pruned only at target updates (every 20 steps): the sparsity changes on those steps alone.

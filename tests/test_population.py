@@ -35,10 +35,10 @@ def make_population(losses, seed=0):
     return population.replace(params=params, opt_state=opt_state, cumulated_losses=jnp.asarray(losses, jnp.float32))
 
 
-def select(population, seed=0, t=1000, period=1000, total=10_000, tournament_size=3):
+def select(population, seed=0, t=1000, period=1000, total=10_000, tournament_size=3, reset_copies=True):
     return select_and_explore(
         population, jax.random.PRNGKey(seed), t, period, total, tx=TX, tournament_size=tournament_size,
-        sparsity_scale=1.0, max_prune_fraction=0.2, prune_scope="layerwise",
+        sparsity_scale=1.0, max_prune_fraction=0.2, prune_scope="layerwise", reset_copies=reset_copies,
     )
 
 
@@ -99,6 +99,19 @@ def test_duplicates_are_pruned_higher_with_fresh_optimizer_state_and_survivors_u
                 assert leaves_equal(member(new.params, slot), member(population.params, parent))
                 assert leaves_equal(member(new.opt_state, slot), member(population.opt_state, parent))
         if is_dup.any():
+            return
+    pytest.fail("no duplicate in 10 selections")
+
+
+def test_with_reset_copies_false_a_pruned_copy_keeps_its_parents_optimizer_state():
+    population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
+    for seed in range(10):
+        new, info = select(population, seed=seed, reset_copies=False)
+        parents, is_dup = np.asarray(info["parents"]), np.asarray(info["duplicates"])
+        for slot, parent in enumerate(parents):
+            assert leaves_equal(member(new.opt_state, slot), member(population.opt_state, parent))
+        if is_dup.any():
+            assert any(float(weight_sparsity(member(new.params, slot))) > 0 for slot in np.flatnonzero(is_dup))
             return
     pytest.fail("no duplicate in 10 selections")
 

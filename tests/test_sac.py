@@ -135,6 +135,27 @@ def test_selection_target_is_the_leader_held_through_the_period():
     assert not trees_equal(model.policy.qf_state.params, held)
 
 
+def test_polyak_target_moves_towards_the_leader_at_every_step():
+    model = eaude(selection_period=10_000)  # the default: SBX's Polyak target, following the leader
+    model.learn(120)
+    before = model.policy.qf_state.target_params
+    model.train(gradient_steps=1, batch_size=32)
+    critic = model.policy.qf_state
+    expected = jax.tree_util.tree_map(lambda t, p: (1 - model.tau) * t + model.tau * p, before, critic.params)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(jax.tree_util.tree_leaves(critic.target_params),
+                                                             jax.tree_util.tree_leaves(expected)))
+
+
+def test_recovery_part_of_the_period_is_not_counted_in_the_cumulated_losses():
+    model = eaude(selection_period=20, recovery_fraction=0.5)
+    model.learn(100)
+    model._end_period()  # a selection: a new period starts, every L_k at 0
+    model.train(gradient_steps=10, batch_size=32)
+    np.testing.assert_array_equal(np.asarray(model.population.cumulated_losses), 0.0)  # recovery: not judged
+    model.train(gradient_steps=5, batch_size=32)
+    assert np.all(np.asarray(model.population.cumulated_losses) > 0.0)  # judged from step 10 on
+
+
 def test_nan_member_loses_selection_and_training_goes_on():
     model = eaude(population_size=4, tournament_size=2)
     model.learn(60)
@@ -164,7 +185,8 @@ def test_callbacks_and_progress_bar(tmp_path):
 
 
 def test_polyprune_follows_the_schedule_to_the_final_sparsity():
-    model = PolyPruneSAC("MlpPolicy", "Pendulum-v1", final_sparsity=0.9, prune_period=10, seed=0, **SMALL)
+    model = PolyPruneSAC("MlpPolicy", "Pendulum-v1", final_sparsity=0.9, prune_period=10, seed=0,
+                         prune_scope="layerwise", **SMALL)
     history = []
     model.learn(150, callback=lambda _locals, _globals: history.append(model.sparsity) or True)
     assert history[0] == 0.0
@@ -179,7 +201,8 @@ def test_polyprune_follows_the_schedule_to_the_final_sparsity():
 
 
 def test_actor_pruning_option_gives_a_sparse_policy():
-    model = eaude(actor_final_sparsity=0.8, actor_prune_start=0.1, actor_prune_end=0.5, selection_period=10)
+    model = eaude(actor_final_sparsity=0.8, actor_prune_start=0.1, actor_prune_end=0.5, selection_period=10,
+                  prune_scope="layerwise")
     model.learn(250)
     # the actor: 3 inputs -> 16 -> 16 -> mean and log-std heads, each unit keeping one weight
     actor_shapes = [(3, 16), (16, 16), (16, 1), (16, 1)]
@@ -201,7 +224,9 @@ def test_actor_pruning_option_gives_a_sparse_policy():
         (dict(max_prune_fraction=0.0), "max_prune_fraction must be in \\(0, 1\\]"),
         (dict(selection_period=0), "selection_period must be an integer >= 1"),
         (dict(prune_scope="random"), "prune_scope must be one of"),
-        (dict(target_update="soft"), "target_update must be one of \\('selection', 'polyak'\\)"),
+        (dict(target_update="soft"), "target_update must be one of \\('polyak', 'selection'\\)"),
+        (dict(copy_optimizer="keep"), "copy_optimizer must be one of \\('reset', 'inherit'\\)"),
+        (dict(recovery_fraction=1.0), "recovery_fraction must be in \\[0, 1\\)"),
     ],
 )
 def test_eaudesac_bad_input(kwargs, match):

@@ -1,0 +1,58 @@
+"""The warning on selection periods too short for a pruned copy to recover, and the bundled entries."""
+
+import inspect
+import warnings
+
+import pytest
+import yaml
+
+from sbx_eaudeqn import EauDeDQN, EauDeSAC
+from sbx_eaudeqn.common import MIN_STEPS_PER_SELECTION
+from sbx_eaudeqn.dqn import DEFAULT_TARGET_UPDATE_INTERVAL, gradient_steps_per_target_update
+from sbx_eaudeqn.zoo import ZOO_ALGOS, hyperparams_path
+
+# RL Zoo's CartPole-v1 DQN entry (rl-zoo3 2.9.2): a target update every 10 env steps, 128 gradient
+# steps every 256: 5 gradient steps per selection.
+ZOO_CARTPOLE = dict(target_update_interval=10, train_freq=256, gradient_steps=128, learning_starts=1000)
+
+
+def recovery_warnings(build) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build()
+    return [str(w.message) for w in caught if "a pruned copy needs to recover" in str(w.message)]
+
+
+def test_rl_zoo_cartpole_setting_warns_and_names_the_settings():
+    with pytest.warns(UserWarning, match=r"holds 5 gradient steps.*Raise target_update_interval"):
+        EauDeDQN("MlpPolicy", "CartPole-v1", **ZOO_CARTPOLE)
+
+
+def test_a_short_actor_critic_period_warns_and_names_selection_period():
+    with pytest.warns(UserWarning, match=r"holds 100 gradient steps.*Raise selection_period"):
+        EauDeSAC("MlpPolicy", "Pendulum-v1", selection_period=100, policy_kwargs=dict(net_arch=[16]))
+
+
+def test_constructor_defaults_do_not_warn():
+    assert recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", policy_kwargs=dict(net_arch=[16]))) == []
+    assert recovery_warnings(lambda: EauDeSAC("MlpPolicy", "Pendulum-v1", policy_kwargs=dict(net_arch=[16]))) == []
+
+
+def eaude_entries():
+    for algo in sorted(ZOO_ALGOS):
+        if algo.startswith("eaude"):
+            for env_id, entry in yaml.safe_load(hyperparams_path(algo).read_text()).items():
+                if env_id != "default":
+                    yield pytest.param(algo, entry, id=f"{algo}-{env_id}")
+
+
+@pytest.mark.parametrize("algo, entry", list(eaude_entries()))
+def test_no_bundled_entry_selects_more_often_than_a_copy_can_recover(algo, entry):
+    if algo in ("eaudedqn",):
+        steps = gradient_steps_per_target_update(entry.get("target_update_interval", DEFAULT_TARGET_UPDATE_INTERVAL),
+                                                 entry.get("train_freq", 4), entry.get("gradient_steps", 1))
+    else:
+        default = inspect.signature(ZOO_ALGOS[algo].__init__).parameters
+        steps = entry.get("selection_period", default["selection_period"].default if "selection_period" in default
+                          else 1000)
+    assert steps >= MIN_STEPS_PER_SELECTION
