@@ -15,7 +15,7 @@ $(DEPS): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet ".[test,atari,zoo,offline,bench]"
+	$(PIP) install --quiet ".[test,atari,zoo,offline,bench,minatar]"
 	touch $(DEPS)
 
 # The package itself, reinstalled when a source changes (a regular install, so that the tests run

@@ -99,6 +99,19 @@ def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
     return accepted_keywords(algorithm_class(algo), settings) | noise
 
 
+def bundled_policy(algo: str, env_id: str) -> Any:
+    """The policy of the bundled entry (``MlpPolicy`` unless it names another); MinAtar's as a class, so
+    that SBX's dense DQN, which has no such alias, takes it too."""
+    import yaml
+
+    from sbx_eaudeqn.minatar import MinAtarPolicy
+    from sbx_eaudeqn.zoo import hyperparams_path
+
+    name = f"eaude{algo}" if algo in DENSE_ALGOS else algo
+    policy = yaml.safe_load(hyperparams_path(name).read_text()).get(env_id, {}).get("policy", "MlpPolicy")
+    return MinAtarPolicy if policy == "MinAtarPolicy" else policy
+
+
 def with_action_noise(settings: dict[str, Any], env: Any) -> dict[str, Any]:
     """Replace ``noise_type``/``noise_std`` with the ``action_noise`` RL Zoo would build for ``env``."""
     from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
@@ -167,6 +180,9 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
     from stable_baselines3.common.evaluation import evaluate_policy
     from stable_baselines3.common.monitor import Monitor
 
+    from sbx_eaudeqn.minatar import register_minatar_envs
+
+    register_minatar_envs()
     partial = pathlib.Path(out_dir) / "partial"
     partial.mkdir(parents=True, exist_ok=True)
     checkpoint, buffer_file, progress_file = (partial / f"{spec.run_id}{suffix}" for suffix in (".zip", "_buffer.pkl", ".json"))
@@ -178,7 +194,7 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
     else:
         progress = {"history": [], "seconds": 0.0}
         env = gym.make(spec.env)
-        model = cls("MlpPolicy", env, seed=spec.seed, **with_action_noise(spec.kwargs(), env))
+        model = cls(bundled_policy(spec.algo, spec.env), env, seed=spec.seed, **with_action_noise(spec.kwargs(), env))
     eval_env = Monitor(gym.make(spec.env))
     eval_env.reset(seed=10_000 + spec.seed)
     every = spec.budget // EVALUATIONS

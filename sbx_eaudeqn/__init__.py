@@ -12,6 +12,8 @@ _NAMES = {
     "EauDeDQN": "sbx_eaudeqn.dqn",
     "PolyPruneDQN": "sbx_eaudeqn.dqn",
     "HEAD_SIZES": "sbx_eaudeqn.dqn",
+    "MINATAR_HEAD_SIZES": "sbx_eaudeqn.minatar",
+    "MinAtarPolicy": "sbx_eaudeqn.minatar",
     "EauDeTD3": "sbx_eaudeqn.td3",
     "PolyPruneTD3": "sbx_eaudeqn.td3",
     "EauDeTQC": "sbx_eaudeqn.tqc",

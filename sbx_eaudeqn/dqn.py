@@ -1,4 +1,4 @@
-"""EauDeDQN and PolyPruneDQN: SBX DQN with pruned Q-networks (MlpPolicy and the Nature CNN).
+"""EauDeDQN and PolyPruneDQN: SBX DQN with pruned Q-networks (MlpPolicy, the Nature CNN, MinAtar's network).
 
 Both keep SBX's policies, replay buffer, exploration schedule and loss (``DQN.update_qnetwork`` is
 called as it is, under ``jax.vmap``). The online Q-networks form a population (K for EauDe, 1 for
@@ -9,7 +9,7 @@ The head's first linear layer is set as in SBX: ``policy_kwargs=dict(net_arch=[n
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +19,7 @@ from sbx import DQN
 from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 
 from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
+from sbx_eaudeqn.minatar import MinAtarPolicy
 from sbx_eaudeqn.population import acting_probabilities, check_period, population_step
 from sbx_eaudeqn.xla_options import CPU_CNN_COMPILER_OPTIONS, cpu_cnn_compiler_options, trains_unrolled  # noqa: F401
 
@@ -57,6 +58,9 @@ def gradient_steps_per_target_update(target_update_interval: int, train_freq: in
 
 class _PopulationQDQN(PopulationMixin, DQN):
     """SBX DQN whose online Q-network is a population of masked networks (slot 0 is the leader)."""
+
+    # SBX's MlpPolicy and CnnPolicy, and MinAtar's standard network (sbx_eaudeqn.minatar).
+    policy_aliases: ClassVar[dict[str, type]] = {**DQN.policy_aliases, "MinAtarPolicy": MinAtarPolicy}
 
     def __init__(self, policy, env, **dqn_kwargs: Any) -> None:
         check_action_space(env, spaces.Discrete, type(self).__name__)

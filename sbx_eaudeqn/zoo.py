@@ -21,6 +21,7 @@ from typing import Any
 
 from sbx_eaudeqn.crossq import EauDeCrossQ, PolyPruneCrossQ
 from sbx_eaudeqn.dqn import EauDeDQN, PolyPruneDQN
+from sbx_eaudeqn.minatar import register_minatar_envs
 from sbx_eaudeqn.sac import EauDeSAC, PolyPruneSAC
 from sbx_eaudeqn.td3 import EauDeTD3, PolyPruneTD3
 from sbx_eaudeqn.tqc import EauDeTQC, PolyPruneTQC
@@ -250,6 +251,7 @@ def register() -> None:
     import rl_zoo3.hyperparams_opt as opt
 
     rl_zoo3.ALGOS.update(ZOO_ALGOS)  # the dict that rl_zoo3.utils, train, exp_manager and enjoy share
+    register_minatar_envs()  # MinAtar/<Game>-v1, when the minatar extra is installed: no --gym-packages
     if main_module() in LOAD_ONLY_COMMANDS:
         # This process runs a command that loads an agent to run it: no replay buffer (see above).
         rl_zoo3.ALGOS.update({name: _loader_without_buffer(cls) for name, cls in ZOO_ALGOS.items()})

@@ -231,3 +231,12 @@ def test_train_and_enjoy_the_td3_tqc_and_crossq_families(tmp_path, algo, period)
     output = rl_zoo3("enjoy", "--algo", algo, "--env", "Pendulum-v1", "-f", "logs/", "-n", "300", "--no-render",
                      cwd=tmp_path)
     assert "Episode Reward" in output
+
+
+def test_train_eaudedqn_on_minatar_without_gym_packages(tmp_path):
+    pytest.importorskip("minatar")
+    rl_zoo3("train", "--algo", "eaudedqn", "--env", "MinAtar/Breakout-v1", "-n", "300", "--eval-freq", "-1",
+            "--hyperparams", "learning_starts:100", cwd=tmp_path)
+    model = load(tmp_path / "logs/eaudedqn/MinAtar-Breakout-v1_1/MinAtar-Breakout-v1.zip")
+    assert type(model.policy).__name__ == "MinAtarPolicy"
+    assert model.num_timesteps == 300
