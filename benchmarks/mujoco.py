@@ -33,7 +33,8 @@ def stages() -> dict[str, list[RunSpec]]:
     """The runs, by stage."""
     return {
         "halfcheetah_dense": _runs("HalfCheetah-v5", ("sac",), CHEETAH_BUDGET),
-        "halfcheetah": _runs("HalfCheetah-v5", ("eaudesac", "polyprunesac"), CHEETAH_BUDGET),
+        "halfcheetah": (_runs("HalfCheetah-v5", ("eaudesac",), CHEETAH_BUDGET)
+                        + _runs("HalfCheetah-v5", ("polyprunesac",), CHEETAH_BUDGET)),
         "walker": _runs("Walker2d-v5", ("sac", "eaudesac", "polyprunesac"), CHEETAH_BUDGET, seeds=(0,)),
         "pendulum_widths": [spec for width in (64, 256, 512)
                             for spec in _runs("Pendulum-v1", ("eaudesac",), 20_000, width=width)],

@@ -175,8 +175,8 @@ def stages() -> dict[str, list[RunSpec]]:
         "ac_design_lr3e-4": _ac_design(3e-4),
         "ac_design_polyak_seed0": _ac_design(1e-3, POLYAK_DESIGNS, dense=None, seeds=(0,)),
         # the candidate from the screen above and the paper's design, 3 seeds at both learning rates
-        "ac_choice_lr1e-3": _ac_design(1e-3, CHOICE_DESIGNS),
-        "ac_choice_lr3e-4": _ac_design(3e-4, CHOICE_DESIGNS),
+        "ac_choice_lr1e-3": _ac_design(1e-3, CHOICE_DESIGNS[:1]) + _ac_design(1e-3, CHOICE_DESIGNS[1:], dense=None),
+        "ac_choice_lr3e-4": _ac_design(3e-4, CHOICE_DESIGNS[:1]) + _ac_design(3e-4, CHOICE_DESIGNS[1:], dense=None),
         "ac_design_p500_seed0": _ac_design(1e-3, ("polyak_inherit_p500",), dense=None, seeds=(0,)),
         # 9. SAC on Pendulum-v1: selection period and budget
         "sac": [spec for budget, period in ((20_000, 250), (20_000, 1000), (50_000, 500), (50_000, 2000))

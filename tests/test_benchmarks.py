@@ -59,3 +59,13 @@ def test_runner_gives_dense_parents_the_bundled_settings_and_action_noise():
     assert settings["action_noise"]._sigma.tolist() == [0.1]
     spec = RunSpec("adam", "eaudedqn", "CartPole-v1", 0, 1000, (("optimizer_kwargs", (("eps", 1e-4),)),))
     assert spec.kwargs()["policy_kwargs"] == {"net_arch": [256, 256], "optimizer_kwargs": {"eps": 1e-4}}
+
+
+def test_runner_takes_the_policy_of_the_bundled_entry():
+    """MinAtar entries name MinAtarPolicy; the dense SBX DQN gets it as a class (it has no such alias)."""
+    from benchmarks.runner import bundled_policy
+    from sbx_eaudeqn.minatar import MinAtarPolicy
+
+    assert bundled_policy("dqn", "MinAtar/Breakout-v1") is MinAtarPolicy
+    assert bundled_policy("polyprunedqn", "MinAtar/Seaquest-v1") is MinAtarPolicy
+    assert bundled_policy("eaudesac", "Pendulum-v1") == "MlpPolicy"
