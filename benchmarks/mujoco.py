@@ -15,6 +15,8 @@ import argparse
 import pathlib
 import sys
 
+import numpy as np
+
 from benchmarks.runner import RunSpec, results_table, run_missing
 
 SEEDS = (0, 1, 2)
@@ -41,6 +43,36 @@ def stages() -> dict[str, list[RunSpec]]:
     }
 
 
+def figure(results: list[dict], out: pathlib.Path) -> None:
+    """Per environment: greedy return and leader sparsity against env steps, mean over seeds (thin lines:
+    each seed), one colour per method; written as ``<env>.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for env in sorted({r["env"] for r in results}):
+        runs = [r for r in results if r["env"] == env]
+        fig, (ret_ax, sparsity_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+        for index, group in enumerate(sorted({r["group"] for r in runs})):
+            histories = [np.asarray(r["history"]) for r in runs if r["group"] == group]
+            colour = f"C{index}"
+            for history in histories:
+                ret_ax.plot(history[:, 0], history[:, 1], color=colour, lw=0.5, alpha=0.4)
+                sparsity_ax.plot(history[:, 0], history[:, 2], color=colour, lw=0.5, alpha=0.4)
+            length = min(len(h) for h in histories)
+            mean = np.mean([h[:length] for h in histories], axis=0)
+            label = f"{group.split('_')[-1]} ({len(histories)} seeds)"
+            ret_ax.plot(mean[:, 0], mean[:, 1], color=colour, lw=2, label=label)
+            sparsity_ax.plot(mean[:, 0], mean[:, 2], color=colour, lw=2)
+        ret_ax.set(xlabel="environment steps", ylabel="greedy return", title=env)
+        sparsity_ax.set(xlabel="environment steps", ylabel="critic sparsity (leader)", ylim=(0, 1))
+        ret_ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out / f"{env.replace('/', '-')}.png", dpi=100)
+        plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> None:
     all_stages = stages()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     if not results:
         raise SystemExit(f"no finished runs in {out}")
     text = results_table(results)
+    figure(results, out)
     (out / "table.md").write_text(f"Command: python -m benchmarks.mujoco {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
     print(text)
 

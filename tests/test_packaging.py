@@ -50,8 +50,8 @@ with warnings.catch_warnings(record=True) as caught:
     from sbx_eaudeqn import EauDeDQN, EauDeSAC, PolyPruneDQN, PolyPruneSAC, EauDeCQL, SparsePolicy, export
     import sbx_eaudeqn.callbacks, sbx_eaudeqn.plot, sbx_eaudeqn.zoo
     small = lambda: dict(policy_kwargs=dict(net_arch=[8]), learning_starts=20, buffer_size=200)
-    EauDeSAC("MlpPolicy", "Pendulum-v1", population_size=2, selection_period=10, **small()).learn(50)
-    EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, target_update_interval=10, **small()).learn(50)
+    EauDeSAC("MlpPolicy", "Pendulum-v1", population_size=2, **small()).learn(50)  # default periods: no warning
+    EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, **small()).learn(50)
 for warning in caught:
     print(f"WARNING {warning.category.__name__}: {warning.message} ({warning.filename}:{warning.lineno})")
 """
