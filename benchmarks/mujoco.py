@@ -37,6 +37,7 @@ def stages() -> dict[str, list[RunSpec]]:
         "halfcheetah_dense": _runs("HalfCheetah-v5", ("sac",), CHEETAH_BUDGET),
         "halfcheetah": (_runs("HalfCheetah-v5", ("eaudesac",), CHEETAH_BUDGET)
                         + _runs("HalfCheetah-v5", ("polyprunesac",), CHEETAH_BUDGET)),
+        "halfcheetah_polyprune": _runs("HalfCheetah-v5", ("polyprunesac",), CHEETAH_BUDGET),
         "walker": _runs("Walker2d-v5", ("sac", "eaudesac", "polyprunesac"), CHEETAH_BUDGET, seeds=(0,)),
         "pendulum_widths": [spec for width in (64, 256, 512)
                             for spec in _runs("Pendulum-v1", ("eaudesac",), 20_000, width=width)],
