@@ -41,6 +41,8 @@ def stages() -> dict[str, list[RunSpec]]:
         "walker": _runs("Walker2d-v5", ("sac", "eaudesac", "polyprunesac"), CHEETAH_BUDGET, seeds=(0,)),
         "pendulum_widths": [spec for width in (64, 256, 512)
                             for spec in _runs("Pendulum-v1", ("eaudesac",), 20_000, width=width)],
+        "pendulum_widths_seed0": [spec for width in (64, 512)
+                                  for spec in _runs("Pendulum-v1", ("eaudesac",), 20_000, seeds=(0,), width=width)],
     }
 
 

@@ -24,13 +24,13 @@ from gymnasium import spaces
 from sbx_eaudeqn.actor_pruning import ActorPruningMixin
 from sbx_eaudeqn.common import (
     EauDeMixin,
-    is_state,
     PolyPruneMixin,
     PopulationMixin,
     check_action_space,
     critic_extra,
     critic_opt_states,
     critic_params,
+    is_state,
     member_critic,
     with_leader,
 )

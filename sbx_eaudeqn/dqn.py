@@ -199,7 +199,7 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
     def _period_length(self) -> None:
         return None  # selections come with the target updates
 
-    _selection_period_settings = "target_update_interval (or train_freq / gradient_steps)"
+    _selection_period_settings = "target_update_interval or gradient_steps (or lower train_freq)"
 
     def _gradient_steps_per_selection(self) -> float | None:
         if self.train_freq.unit != TrainFrequencyUnit.STEP:
