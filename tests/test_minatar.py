@@ -25,7 +25,7 @@ def make_env():
 def trained():
     model = EauDeDQN("MinAtarPolicy", make_env(), population_size=3, **SMALL)
     model.set_logger(quiet_logger())
-    model.learn(400)
+    model.learn(250)
     return model
 
 
@@ -61,7 +61,7 @@ def test_save_load_gives_the_same_population_and_actions(trained, tmp_path):
 
 def test_polyprune_runs_on_minatar():
     model = PolyPruneDQN("MinAtarPolicy", make_env(), final_sparsity=0.9, **SMALL)
-    model.learn(300)
+    model.learn(200)
     assert model.sparsity > 0.5
     assert masked_weights_are_zero(model.population)
 
