@@ -16,26 +16,36 @@ from sbx_eaudeqn.zoo import ZOO_ALGOS, hyperparams_path
 ZOO_CARTPOLE = dict(target_update_interval=10, train_freq=256, gradient_steps=128, learning_starts=1000)
 
 
-def recovery_warnings(build) -> list[str]:
+def recovery_warnings(build) -> tuple[object, list[str]]:
+    """The model ``build()`` returns, and the recovery warnings its construction gave."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        build()
-    return [str(w.message) for w in caught if "a pruned copy needs to recover" in str(w.message)]
+        model = build()
+    return model, [str(w.message) for w in caught if "a pruned copy needs to recover" in str(w.message)]
 
 
-def test_rl_zoo_cartpole_setting_warns_and_names_the_settings():
-    with pytest.warns(UserWarning, match=r"holds 5 gradient steps.*Raise target_update_interval"):
-        EauDeDQN("MlpPolicy", "CartPole-v1", **ZOO_CARTPOLE)
+def test_rl_zoo_cartpole_setting_warns_once_and_names_the_settings_to_change():
+    model, messages = recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", **ZOO_CARTPOLE))
+    assert model._gradient_steps_per_selection() == 5  # 10 env steps / 256 x 128 gradient steps
+    assert len(messages) == 1
+    assert messages[0].startswith("EauDeDQN: one selection period holds 5 gradient steps, fewer than the 500")
+    assert "Raise target_update_interval or gradient_steps (or lower train_freq)" in messages[0]
 
 
-def test_a_short_actor_critic_period_warns_and_names_selection_period():
-    with pytest.warns(UserWarning, match=r"holds 100 gradient steps.*Raise selection_period"):
-        EauDeSAC("MlpPolicy", "Pendulum-v1", selection_period=100, policy_kwargs=dict(net_arch=[16]))
+def test_a_short_actor_critic_period_warns_once_and_names_selection_period():
+    model, messages = recovery_warnings(
+        lambda: EauDeSAC("MlpPolicy", "Pendulum-v1", selection_period=100, policy_kwargs=dict(net_arch=[16])))
+    assert model.selection_period == 100  # the warning does not change the setting
+    assert len(messages) == 1
+    assert messages[0].startswith("EauDeSAC: one selection period holds 100 gradient steps, fewer than the 500")
+    assert "Raise selection_period so that a period holds at least 500 gradient steps" in messages[0]
 
 
 def test_constructor_defaults_do_not_warn():
-    assert recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", policy_kwargs=dict(net_arch=[16]))) == []
-    assert recovery_warnings(lambda: EauDeSAC("MlpPolicy", "Pendulum-v1", policy_kwargs=dict(net_arch=[16]))) == []
+    dqn, messages = recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", policy_kwargs=dict(net_arch=[16])))
+    assert messages == [] and dqn._gradient_steps_per_selection() == 500
+    sac, messages = recovery_warnings(lambda: EauDeSAC("MlpPolicy", "Pendulum-v1", policy_kwargs=dict(net_arch=[16])))
+    assert messages == [] and sac.selection_period == 1000
 
 
 def eaude_entries():
