@@ -11,13 +11,11 @@ what the bundled entry sets, so that they show what a user gets without tuning.
 
 from __future__ import annotations
 
-import argparse
 import pathlib
-import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, results_table, run_missing
+from benchmarks.runner import RunSpec, results_table, stage_study_main
 
 SEEDS = (0, 1, 2)
 CHEETAH_BUDGET = 50_000  # the issue's minimum; about 10 min dense, 25 min EauDe K=5 on this CPU
@@ -76,24 +74,14 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
         plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> None:
-    all_stages = stages()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stages", nargs="+", default=list(all_stages), choices=list(all_stages))
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
-    parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--out", default="docs/results/mujoco")
-    args = parser.parse_args(argv)
-    out = pathlib.Path(args.out)
-    specs = [] if args.report_only else [spec for stage in args.stages for spec in all_stages[stage]]
-    results = run_missing(specs, out, args.jobs, args.executor)
-    if not results:
-        raise SystemExit(f"no finished runs in {out}")
-    text = results_table(results)
+def report(results: list[dict], out: pathlib.Path) -> str:
+    """The results table, and one figure per environment."""
     figure(results, out)
-    (out / "table.md").write_text(f"Command: python -m benchmarks.mujoco {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
-    print(text)
+    return results_table(results)
+
+
+def main(argv: list[str] | None = None) -> None:
+    stage_study_main(argv, __doc__, "benchmarks.mujoco", stages(), "docs/results/mujoco", report)
 
 
 if __name__ == "__main__":

@@ -311,3 +311,30 @@ def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float
     scores = {"runs": np.asarray(values, dtype=np.float64).reshape(-1, 1)}
     point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps)
     return float(point["runs"][0]), float(interval["runs"][0, 0]), float(interval["runs"][1, 0])
+
+
+def stage_study_main(argv: list[str] | None, description: str, module: str, stages: dict[str, list[RunSpec]],
+                     default_out: str, report: Any = None) -> None:
+    """The command line of a study made of named stages (``--stages``, ``--jobs``, ``--executor``,
+    ``--report-only``, ``--out``): run what is missing, then write ``table.md`` with the command.
+
+    :param report: ``report(results, out) -> markdown`` (figures too); default :func:`results_table`.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stages", nargs="+", default=list(stages), choices=list(stages))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--out", default=default_out)
+    args = parser.parse_args(argv)
+    out = pathlib.Path(args.out)
+    specs = [] if args.report_only else [spec for stage in args.stages for spec in stages[stage]]
+    results = run_missing(specs, out, args.jobs, args.executor)
+    if not results:
+        raise SystemExit(f"no finished runs in {out}")
+    text = report(results, out) if report else results_table(results)
+    (out / "table.md").write_text(f"Command: python -m {module} {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
+    print(text)

@@ -15,13 +15,11 @@ resume (see ``benchmarks/runner.py``), so the study can be stopped and restarted
 
 from __future__ import annotations
 
-import argparse
 import pathlib
-import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, results_table, run_missing
+from benchmarks.runner import RunSpec, results_table, stage_study_main
 
 # DQN: gradient steps per selection -> target_update_interval (env steps). CartPole trains 128 gradient
 # steps every 256 env steps, Acrobot one per env step.
@@ -215,22 +213,7 @@ def _figure(results: list[dict], out: pathlib.Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    all_stages = stages()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stages", nargs="+", default=list(all_stages), choices=list(all_stages))
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
-    parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--out", default="docs/results/sparsity_study")
-    args = parser.parse_args(argv)
-    out = pathlib.Path(args.out)
-    specs = [] if args.report_only else [spec for stage in args.stages for spec in all_stages[stage]]
-    results = run_missing(specs, out, args.jobs, args.executor)
-    if not results:
-        raise SystemExit(f"no finished runs in {out}")
-    text = report(results, out)
-    (out / "table.md").write_text(f"Command: python -m benchmarks.sparsity_study {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
-    print(text)
+    stage_study_main(argv, __doc__, "benchmarks.sparsity_study", stages(), "docs/results/sparsity_study", report)
 
 
 if __name__ == "__main__":
