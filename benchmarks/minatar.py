@@ -1,0 +1,139 @@
+"""The paper's convolutional claims at CPU scale (issue 20): dense DQN, EauDeDQN and PolyPruneDQN (0.95)
+on MinAtar, with three head sizes in the paper's ratio (medium / 16, medium, 4 x medium: 8, 128, 512).
+
+The claims (paper, Atari, Nature CNN with heads 32 / 512 / 2048):
+1. EauDeDQN keeps dense-level returns at every head size;
+2. larger heads end sparser;
+3. PolyPrune at 0.95 fails the small head.
+
+Every run goes through ``benchmarks/runner.py`` with the bundled ``MinAtar/...`` entry of
+``hyperparams/eaudedqn.yml`` (``polyprunedqn.yml`` for PolyPrune; dense DQN reads the EauDe entry), only
+the head changed. One JSON per run in ``--out``; runs go seed by seed, so an interrupted study holds whole
+seeds, and a later call (another session, another machine) runs only what is missing.
+
+    python -m benchmarks.minatar --jobs 2            # the whole grid, about 12 min a run on 2 cores
+    python -m benchmarks.minatar --report-only       # table.md, and the figure of each game
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import numpy as np
+
+from benchmarks.runner import RunSpec, iqm_with_ci, stage_study_main
+
+GAMES = ("MinAtar/Breakout-v1", "MinAtar/SpaceInvaders-v1")
+HEADS = (8, 128, 512)  # the paper's small / medium / large ratio over MinAtar's 128
+ALGOS = ("dqn", "eaudedqn", "polyprunedqn")
+SEEDS = (0, 1, 2)
+BUDGET = 500_000  # the issue's minimum
+
+
+def group_name(env: str, head: int, algo: str) -> str:
+    return f"{env.split('/')[1].split('-')[0]}_L{BUDGET // 1000}k_h{head}_{algo}"
+
+
+def heads_runs(seeds=SEEDS) -> list[RunSpec]:
+    """Seed by seed, then game, head and algorithm."""
+    return [RunSpec(group_name(env, head, algo), algo, env, seed, BUDGET, (("net_arch", (head,)),))
+            for seed in seeds for env in GAMES for head in HEADS for algo in ALGOS]
+
+
+STAGES = {"heads": heads_runs(), "heads_seed0": heads_runs(seeds=(0,))}
+
+
+def sparsity_curve(result: dict) -> np.ndarray:
+    """(env steps, leader sparsity): at every selection for EauDe, at every evaluation otherwise."""
+    trace = result.get("selection_trace")
+    if trace:
+        return np.asarray([[row[0], row[3]] for row in trace], dtype=float)
+    return np.asarray(result["history"], dtype=float)[:, [0, 2]]
+
+
+def normalised_returns(results: list[dict]) -> dict[str, list[float]]:
+    """Per group: each run's final return divided by the mean final return of dense DQN on the same
+    game and head (a game-level score, as the paper normalises Atari returns by the dense baseline)."""
+    dense: dict[tuple[str, int], list[float]] = {}
+    for r in results:
+        if r["algo"] == "dqn":
+            dense.setdefault((r["env"], _head(r)), []).append(r["final_return"])
+    scores: dict[str, list[float]] = {}
+    for r in results:
+        reference = dense.get((r["env"], _head(r)))
+        if reference and abs(np.mean(reference)) > 1e-8:
+            scores.setdefault(r["group"], []).append(r["final_return"] / float(np.mean(reference)))
+    return scores
+
+
+def _head(result: dict) -> int:
+    return int(result["overrides"]["net_arch"][0])
+
+
+def table(results: list[dict]) -> str:
+    """One row per game, head and method: runs, IQM return, IQM return / dense, IQM sparsity (95% CIs)."""
+    scores = normalised_returns(results)
+    lines = [f"Budget: {BUDGET:,} env steps per run (one gradient step every 4). IQM over seeds, 95% "
+             "stratified bootstrap CI (rliable). Normalised return: final greedy return / mean dense DQN "
+             "final return on the same game and head.", "",
+             "| game | head | method | runs | IQM return [95% CI] | IQM return / dense [95% CI] | IQM sparsity [95% CI] |",
+             "|---|---|---|---|---|---|---|"]
+    groups = sorted({(r["env"], _head(r), r["algo"]) for r in results}, key=lambda g: (g[0], g[1], ALGOS.index(g[2])))
+    for env, head, algo in groups:
+        runs = [r for r in results if (r["env"], _head(r), r["algo"]) == (env, head, algo)]
+        ret = iqm_with_ci([r["final_return"] for r in runs])
+        spa = iqm_with_ci([r["sparsity"] for r in runs])
+        norm = scores.get(runs[0]["group"])
+        norm_text = "{:.2f} [{:.2f}, {:.2f}]".format(*iqm_with_ci(norm)) if norm else "n/a"
+        lines.append(f"| {env.split('/')[1]} | {head} | {algo} | {len(runs)} | {ret[0]:.1f} [{ret[1]:.1f}, {ret[2]:.1f}] "
+                     f"| {norm_text} | {spa[0]:.3f} [{spa[1]:.3f}, {spa[2]:.3f}] |")
+    return "\n".join(lines)
+
+
+def figure(results: list[dict], out: pathlib.Path) -> None:
+    """The paper's layout, one figure per game: one column per head size, greedy return (top) and
+    sparsity (bottom) against env steps; thin lines each seed, thick lines the mean over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for env in sorted({r["env"] for r in results}):
+        fig, axes = plt.subplots(2, len(HEADS), figsize=(4 * len(HEADS), 6), sharex=True, squeeze=False)
+        for column, head in enumerate(HEADS):
+            for index, algo in enumerate(ALGOS):
+                runs = [r for r in results if r["env"] == env and _head(r) == head and r["algo"] == algo]
+                if not runs:
+                    continue
+                colour = f"C{index}"
+                returns = [np.asarray(r["history"], dtype=float)[:, :2] for r in runs]
+                _plot_seeds(axes[0, column], returns, colour, f"{algo} ({len(runs)} seeds)")
+                _plot_seeds(axes[1, column], [sparsity_curve(r) for r in runs], colour, None)
+            axes[0, column].set(title=f"{env.split('/')[1]}, head {head}", ylabel="greedy return")
+            axes[1, column].set(xlabel="environment steps", ylabel="sparsity", ylim=(0, 1))
+            axes[0, column].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / f"{env.replace('/', '-')}.png", dpi=100)
+        plt.close(fig)
+
+
+def _plot_seeds(ax, curves: list[np.ndarray], colour: str, label: str | None) -> None:
+    for curve in curves:
+        ax.plot(curve[:, 0], curve[:, 1], color=colour, lw=0.5, alpha=0.4)
+    length = min(len(c) for c in curves)
+    mean = np.mean([c[:length] for c in curves], axis=0)
+    ax.plot(mean[:, 0], mean[:, 1], color=colour, lw=2, label=label)
+
+
+def report(results: list[dict], out: pathlib.Path) -> str:
+    figure(results, out)
+    return table(results)
+
+
+def main(argv: list[str] | None = None) -> None:
+    stage_study_main(argv, __doc__, "benchmarks.minatar", STAGES, "docs/results/minatar", report)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
