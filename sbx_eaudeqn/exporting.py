@@ -1,6 +1,6 @@
 """Export the acting network of a trained agent in the compact sparse format of :mod:`sbx_eaudeqn.sparse_policy`.
 
-DQN family: the leader's Q-network (``MlpPolicy`` or ``CnnPolicy``). SAC and TQC: the actor's
+DQN family: the leader's Q-network (``MlpPolicy``, ``CnnPolicy`` or ``MinAtarPolicy``). SAC and TQC: the actor's
 deterministic path (mean, tanh, rescaling); TD3: its deterministic actor; CrossQ: the same as SAC, with
 the actor's batch normalisation folded into the dense layers that follow it. The command line form
 (``python -m sbx_eaudeqn.exporting --algo eaudesac MODEL.zip OUT.npz``) does the same from a saved
@@ -73,7 +73,11 @@ def _dqn_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray, np.ndarr
         weights += [(np.asarray(cnn["Dense_0"]["kernel"]), np.asarray(cnn["Dense_0"]["bias"]))]
         weights += [(np.asarray(params["Dense_0"]["kernel"]), np.asarray(params["Dense_0"]["bias"]))]
         return layers, weights
-    names = sorted(params, key=lambda name: int(name.split("_")[1]))
+    if "Conv_0" in params:  # MinAtarPolicy: boolean channel-last grid, one 3 x 3 convolution
+        kernel = np.asarray(params["Conv_0"]["kernel"])
+        layers += [{"type": "float"}, {"type": "conv", "kernel_size": list(kernel.shape[:2]), "stride": 1, "activation": "relu"}]
+        weights.append((kernel.reshape(-1, kernel.shape[-1]), np.asarray(params["Conv_0"]["bias"])))
+    names = sorted((name for name in params if name.startswith("Dense_")), key=lambda name: int(name.split("_")[1]))
     layers.append({"type": "flatten"})
     for position, name in enumerate(names):
         last = position == len(names) - 1

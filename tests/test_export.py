@@ -40,7 +40,7 @@ def test_sac_export_matches_within_1e_5(tmp_path):
     np.testing.assert_allclose(policy.predict(obs[3])[0], model.predict(obs[3], deterministic=True)[0], atol=1e-5)
 
 
-def test_cnn_atari_export_gives_the_same_actions(tmp_path):
+def test_cnn_atari_export_gives_the_same_actions(tmp_path, monkeypatch):
     from sbx_eaudeqn.atari import make_atari
 
     model = EauDeDQN("CnnPolicy", make_atari("ALE/Pong-v5", seed=0), population_size=1, buffer_size=200,
@@ -52,6 +52,32 @@ def test_cnn_atari_export_gives_the_same_actions(tmp_path):
     np.testing.assert_array_equal(policy.predict(obs)[0], model.predict(obs, deterministic=True)[0])
     frames = model.get_env().reset()
     np.testing.assert_array_equal(policy.predict(frames)[0], model.predict(frames, deterministic=True)[0])
+    # Every kernel as a CSR matrix (small ones too), or every kernel dense: the same network.
+    import scipy.sparse
+
+    from sbx_eaudeqn import sparse_policy
+
+    all_dense = SparsePolicy.load(tmp_path / "pong.npz", csr_max_density=0.0)
+    monkeypatch.setattr(sparse_policy, "CSR_MIN_WEIGHTS", 0)
+    all_sparse = SparsePolicy.load(tmp_path / "pong.npz", csr_max_density=1.0)
+    assert all(scipy.sparse.issparse(kernel) for kernel in all_sparse.kernels.values())
+    assert not any(scipy.sparse.issparse(kernel) for kernel in all_dense.kernels.values())
+    np.testing.assert_allclose(all_sparse._forward(obs), all_dense._forward(obs), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match=r"csr_max_density must be in \[0, 1\], got 1.5"):
+        SparsePolicy.load(tmp_path / "pong.npz", csr_max_density=1.5)
+
+
+def test_version_1_files_still_load(tmp_path):
+    model = EauDeDQN("MlpPolicy", "CartPole-v1", population_size=1, policy_kwargs=dict(net_arch=[8]), seed=0)
+    arrays = dict(np.load(export(model, tmp_path / "p.npz")))
+    meta = json.loads(str(arrays["meta"]))
+    np.savez(tmp_path / "v1.npz", **(arrays | {"meta": np.asarray(json.dumps(meta | {"version": 1}))}))
+    np.savez(tmp_path / "v9.npz", **(arrays | {"meta": np.asarray(json.dumps(meta | {"version": 9}))}))
+    obs = random_obs(model, 64)
+    np.testing.assert_array_equal(SparsePolicy.load(tmp_path / "v1.npz").predict(obs)[0],
+                                  model.predict(obs, deterministic=True)[0])
+    with pytest.raises(ValueError, match="format version 9"):
+        SparsePolicy.load(tmp_path / "v9.npz")
 
 
 def test_sparse_file_is_smaller_than_dense(tmp_path):

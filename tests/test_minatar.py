@@ -73,3 +73,19 @@ def test_no_conv_channel_is_emptied_at_high_sparsity(trained):
         for layer in ("Conv_0", "Dense_0", "Dense_1"):
             kernel = np.asarray(masks[layer]["kernel"])
             assert kernel.reshape(-1, kernel.shape[-1]).any(axis=0).all(), f"{scope} emptied a unit of {layer}"
+
+
+def test_export_gives_the_same_actions(trained, tmp_path):
+    from sbx_eaudeqn import SparsePolicy, export
+
+    policy = SparsePolicy.load(export(trained, tmp_path / "minatar.npz"))
+    env, frames = make_env(), []
+    observation, _ = env.reset(seed=0)
+    for step in range(40):  # states from play, not only first frames
+        frames.append(observation)
+        observation, _, terminated, truncated, _ = env.step(step % 3)
+        if terminated or truncated:
+            observation, _ = env.reset()
+    observations = np.stack(frames)
+    np.testing.assert_array_equal(policy.predict(observations)[0], trained.predict(observations, deterministic=True)[0])
+    assert policy.predict(observations[0])[0] == trained.predict(observations[0], deterministic=True)[0]
