@@ -112,7 +112,8 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
                 _plot_seeds(axes[1, column], [sparsity_curve(r) for r in runs], colour, None)
             axes[0, column].set(title=f"{env.split('/')[1]}, head {head}", ylabel="greedy return")
             axes[1, column].set(xlabel="environment steps", ylabel="sparsity", ylim=(0, 1))
-            axes[0, column].legend(fontsize=7)
+            if axes[0, column].lines:
+                axes[0, column].legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(out / f"{env.replace('/', '-')}.png", dpi=100)
         plt.close(fig)
