@@ -69,3 +69,25 @@ def test_runner_takes_the_policy_of_the_bundled_entry():
     assert bundled_policy("dqn", "MinAtar/Breakout-v1") is MinAtarPolicy
     assert bundled_policy("polyprunedqn", "MinAtar/Seaquest-v1") is MinAtarPolicy
     assert bundled_policy("eaudesac", "Pendulum-v1") == "MlpPolicy"
+
+
+def test_minatar_study_grid_and_normalised_returns():
+    from benchmarks.minatar import heads_runs, normalised_returns, sparsity_curve
+
+    specs = heads_runs()
+    assert len(specs) == 2 * 3 * 3 * 3  # games x heads x methods x seeds
+    assert [spec.seed for spec in specs[:18]] == [0] * 18  # seed by seed: an interrupted study holds whole seeds
+    assert {dict(spec.overrides)["net_arch"] for spec in specs} == {(8,), (128,), (512,)}
+
+    def result(algo, seed, final_return, trace=None):
+        run = {"algo": algo, "env": "MinAtar/Breakout-v1", "group": f"h8_{algo}", "seed": seed,
+               "overrides": {"net_arch": [8]}, "final_return": final_return,
+               "history": [[250_000, 1.0, 0.0], [500_000, final_return, 0.0]]}
+        return run | ({"selection_trace": trace} if trace else {})
+
+    trace = [[2000, 1, 0.01, 0.1, 0], [4000, 0, 0.0, 0.1, -1]]
+    results = [result("dqn", 0, 4.0), result("dqn", 1, 6.0), result("eaudedqn", 0, 7.5, trace)]
+    assert normalised_returns(results)["h8_eaudedqn"] == [1.5]  # 7.5 / mean(4, 6)
+    # EauDe's sparsity schedule comes from every selection, the others' from the evaluations.
+    assert sparsity_curve(results[2]).tolist() == [[2000, 0.1], [4000, 0.1]]
+    assert sparsity_curve(results[0]).tolist() == [[250_000, 0.0], [500_000, 0.0]]
