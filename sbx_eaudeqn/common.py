@@ -8,6 +8,8 @@ chunks that end exactly on those, so that a selection or pruning never falls ins
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -366,6 +368,19 @@ COPY_OPTIMIZERS = ("reset", "inherit")
 MIN_STEPS_PER_SELECTION = 500
 
 
+# Packages whose frames lie between a user's constructor call and our warnings.
+_LIBRARY_FOLDERS = (os.path.dirname(__file__) + os.sep, f"{os.sep}sbx{os.sep}", f"{os.sep}stable_baselines3{os.sep}")
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside sbx_eaudeqn, SBX and SB3
+    (Python 3.11 has no ``skip_file_prefixes``): the user's constructor call, not our setup code."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and any(folder in frame.f_code.co_filename for folder in _LIBRARY_FOLDERS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class EauDeMixin(PopulationMixin):
     """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
 
@@ -386,7 +401,7 @@ class EauDeMixin(PopulationMixin):
                 f"will rarely win and the discovered sparsity will stall. Raise {self._selection_period_settings} "
                 f"so that a period holds at least {MIN_STEPS_PER_SELECTION} gradient steps.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=_user_stacklevel(),
             )
 
     def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
