@@ -82,12 +82,13 @@ def test_minatar_study_grid_and_normalised_returns():
     def result(algo, seed, final_return, trace=None):
         run = {"algo": algo, "env": "MinAtar/Breakout-v1", "group": f"h8_{algo}", "seed": seed,
                "overrides": {"net_arch": [8]}, "final_return": final_return,
-               "history": [[250_000, 1.0, 0.0], [500_000, final_return, 0.0]]}
+               "history": [[250_000, 0.0, 0.0], [300_000, 1.0, 0.0], [400_000, 2.0, 0.0], [500_000, final_return, 0.0]]}
         return run | ({"selection_trace": trace} if trace else {})
 
     trace = [[2000, 1, 0.01, 0.1, 0], [4000, 0, 0.0, 0.1, -1]]
-    results = [result("dqn", 0, 4.0), result("dqn", 1, 6.0), result("eaudedqn", 0, 7.5, trace)]
-    assert normalised_returns(results)["h8_eaudedqn"] == [1.5]  # 7.5 / mean(4, 6)
+    results = [result("dqn", 0, 3.0), result("dqn", 1, 6.0), result("eaudedqn", 0, 9.0, trace)]
+    # The mean of the last 3 evaluations: 2.0, 3.0 for dense (mean 2.5) and 4.0 for EauDe.
+    assert normalised_returns(results)["h8_eaudedqn"] == [4.0 / 2.5]
     # EauDe's sparsity schedule comes from every selection, the others' from the evaluations.
     assert sparsity_curve(results[2]).tolist() == [[2000, 0.1], [4000, 0.1]]
-    assert sparsity_curve(results[0]).tolist() == [[250_000, 0.0], [500_000, 0.0]]
+    assert sparsity_curve(results[0])[:, 0].tolist() == [250_000, 300_000, 400_000, 500_000]
