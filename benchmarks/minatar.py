@@ -29,7 +29,7 @@ HEADS = (8, 128, 512)  # the paper's small / medium / large ratio over MinAtar's
 ALGOS = ("dqn", "eaudedqn", "polyprunedqn")
 SEEDS = (0, 1, 2)
 BUDGET = 500_000  # the minimum
-# A run's return: the mean greedy return of its last evaluations (350k, 400k ... 500k steps), since one
+# A run's return: the mean greedy return of its last evaluations (400k, 450k and 500k steps), since one
 # evaluation of 10 episodes swings by a factor of 2 on these games.
 LATE_EVALUATIONS = 3
 
