@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, iqm_with_ci, stage_study_main
+from benchmarks.runner import RunSpec, iqm_with_ci, plot_seeds, stage_study_main
 
 GAMES = ("MinAtar/Breakout-v1", "MinAtar/SpaceInvaders-v1")
 HEADS = (8, 128, 512)  # the paper's small / medium / large ratio over MinAtar's 128
@@ -117,8 +117,8 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
                     continue
                 colour = f"C{index}"
                 returns = [np.asarray(r["history"], dtype=float)[:, :2] for r in runs]
-                _plot_seeds(axes[0, column], returns, colour, f"{algo} ({len(runs)} seeds)")
-                _plot_seeds(axes[1, column], [sparsity_curve(r) for r in runs], colour, None)
+                plot_seeds(axes[0, column], returns, colour, f"{algo} ({len(runs)} seeds)")
+                plot_seeds(axes[1, column], [sparsity_curve(r) for r in runs], colour, None)
             axes[0, column].set(title=f"{env.split('/')[1]}, head {head}", ylabel="greedy return")
             axes[1, column].set(xlabel="environment steps", ylabel="sparsity", ylim=(0, 1))
             if axes[0, column].lines:
@@ -126,14 +126,6 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
         fig.tight_layout()
         fig.savefig(out / f"{env.replace('/', '-')}.png", dpi=100)
         plt.close(fig)
-
-
-def _plot_seeds(ax, curves: list[np.ndarray], colour: str, label: str | None) -> None:
-    for curve in curves:
-        ax.plot(curve[:, 0], curve[:, 1], color=colour, lw=0.5, alpha=0.4)
-    length = min(len(c) for c in curves)
-    mean = np.mean([c[:length] for c in curves], axis=0)
-    ax.plot(mean[:, 0], mean[:, 1], color=colour, lw=2, label=label)
 
 
 def report(results: list[dict], out: pathlib.Path) -> str:

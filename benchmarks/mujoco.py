@@ -15,7 +15,7 @@ import pathlib
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, results_table, stage_study_main
+from benchmarks.runner import RunSpec, plot_seeds, results_table, stage_study_main
 
 SEEDS = (0, 1, 2)
 CHEETAH_BUDGET = 50_000  # the minimum; about 10 min dense, 25 min EauDe K=5 on this CPU
@@ -58,14 +58,8 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
         for index, group in enumerate(sorted({r["group"] for r in runs})):
             histories = [np.asarray(r["history"]) for r in runs if r["group"] == group]
             colour = f"C{index}"
-            for history in histories:
-                ret_ax.plot(history[:, 0], history[:, 1], color=colour, lw=0.5, alpha=0.4)
-                sparsity_ax.plot(history[:, 0], history[:, 2], color=colour, lw=0.5, alpha=0.4)
-            length = min(len(h) for h in histories)
-            mean = np.mean([h[:length] for h in histories], axis=0)
-            label = f"{group.split('_')[-1]} ({len(histories)} seeds)"
-            ret_ax.plot(mean[:, 0], mean[:, 1], color=colour, lw=2, label=label)
-            sparsity_ax.plot(mean[:, 0], mean[:, 2], color=colour, lw=2)
+            plot_seeds(ret_ax, [h[:, [0, 1]] for h in histories], colour, f"{group.split('_')[-1]} ({len(histories)} seeds)")
+            plot_seeds(sparsity_ax, [h[:, [0, 2]] for h in histories], colour, None)
         ret_ax.set(xlabel="environment steps", ylabel="greedy return", title=env)
         sparsity_ax.set(xlabel="environment steps", ylabel="critic sparsity (leader)", ylim=(0, 1))
         ret_ax.legend(fontsize=8)

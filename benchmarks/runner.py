@@ -293,6 +293,15 @@ def results_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def plot_seeds(ax: Any, curves: list[np.ndarray], colour: str, label: str | None) -> None:
+    """Each seed's (x, y) curve thin, their mean (over the shortest length) thick, in one colour."""
+    for curve in curves:
+        ax.plot(curve[:, 0], curve[:, 1], color=colour, lw=0.5, alpha=0.4)
+    length = min(len(c) for c in curves)
+    mean = np.mean([c[:length] for c in curves], axis=0)
+    ax.plot(mean[:, 0], mean[:, 1], color=colour, lw=2, label=label)
+
+
 def iqm(values: Iterable[float]) -> float:
     """Interquartile mean (rliable's ``aggregate_iqm``: the mean of the middle 50%)."""
     from rliable import metrics
