@@ -100,6 +100,28 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def claims_table(results: list[dict]) -> str:
+    """The three claims side by side, one row per game and head: EauDe's return / dense and discovered
+    sparsity, and PolyPrune's return / dense (IQM [95% CI], runs in brackets)."""
+    scores = normalised_returns(results)
+
+    def cell(values: list[float], digits: int) -> str:
+        if not values:
+            return "n/a"
+        centre, low, high = iqm_with_ci(values)
+        return f"{centre:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}] ({len(values)})"
+
+    lines = ["| game | head | EauDeDQN return / dense | EauDeDQN sparsity | PolyPrune (0.95) return / dense |",
+             "|---|---|---|---|---|"]
+    for env in sorted({r["env"] for r in results}):
+        for head in HEADS:
+            eaude = group_name(env, head, "eaudedqn")
+            sparsities = [r["sparsity"] for r in results if r["group"] == eaude]
+            lines.append(f"| {env.split('/')[1]} | {head} | {cell(scores.get(eaude, []), 2)} | {cell(sparsities, 3)} "
+                         f"| {cell(scores.get(group_name(env, head, 'polyprunedqn'), []), 2)} |")
+    return "\n".join(lines)
+
+
 def figure(results: list[dict], out: pathlib.Path) -> None:
     """The paper's layout, one figure per game: one column per head size, greedy return (top) and
     sparsity (bottom) against env steps; thin lines each seed, thick lines the mean over seeds."""
@@ -130,7 +152,7 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
 
 def report(results: list[dict], out: pathlib.Path) -> str:
     figure(results, out)
-    return table(results)
+    return f"{table(results)}\n\n## The claims side by side\n\n{claims_table(results)}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,3 +92,13 @@ def test_minatar_study_grid_and_normalised_returns():
     # EauDe's sparsity schedule comes from every selection, the others' from the evaluations.
     assert sparsity_curve(results[2]).tolist() == [[2000, 0.1], [4000, 0.1]]
     assert sparsity_curve(results[0])[:, 0].tolist() == [250_000, 300_000, 400_000, 500_000]
+    # The claims table: one row per game and head, with EauDe's score, sparsity and run count.
+    from benchmarks.minatar import claims_table, group_name
+
+    results[2]["group"], results[2]["sparsity"] = group_name("MinAtar/Breakout-v1", 8, "eaudedqn"), 0.6
+    for run in results[:2]:
+        run["group"] = group_name("MinAtar/Breakout-v1", 8, "dqn")
+    rows = claims_table(results).splitlines()
+    assert len(rows) == 2 + 3  # header, rule, heads 8 / 128 / 512
+    assert rows[2].startswith("| Breakout-v1 | 8 | 1.60 [1.60, 1.60] (1) | 0.600 [0.600, 0.600] (1) | n/a |")
+    assert rows[3].endswith("| 128 | n/a | n/a | n/a |")
