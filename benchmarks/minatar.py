@@ -17,6 +17,7 @@ seeds, and a later call (another session, another machine) runs only what is mis
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import sys
 
@@ -91,26 +92,24 @@ def table(results: list[dict]) -> str:
     groups = sorted({(r["env"], _head(r), r["algo"]) for r in results}, key=lambda g: (g[0], g[1], ALGOS.index(g[2])))
     for env, head, algo in groups:
         runs = [r for r in results if (r["env"], _head(r), r["algo"]) == (env, head, algo)]
-        ret = iqm_with_ci([late_return(r) for r in runs])
-        spa = iqm_with_ci([r["sparsity"] for r in runs])
-        norm = scores.get(runs[0]["group"])
-        norm_text = "{:.2f} [{:.2f}, {:.2f}]".format(*iqm_with_ci(norm)) if norm else "n/a"
-        lines.append(f"| {env.split('/')[1]} | {head} | {algo} | {len(runs)} | {ret[0]:.1f} [{ret[1]:.1f}, {ret[2]:.1f}] "
-                     f"| {norm_text} | {spa[0]:.3f} [{spa[1]:.3f}, {spa[2]:.3f}] |")
+        lines.append(f"| {env.split('/')[1]} | {head} | {algo} | {len(runs)} | {_iqm_cell([late_return(r) for r in runs], 1)} "
+                     f"| {_iqm_cell(scores.get(runs[0]['group'], []), 2)} | {_iqm_cell([r['sparsity'] for r in runs], 3)} |")
     return "\n".join(lines)
+
+
+def _iqm_cell(values: list[float], digits: int, with_count: bool = False) -> str:
+    """``IQM [low, high]`` of ``values`` (and the run count, if asked), or ``n/a`` when there are none."""
+    if not values:
+        return "n/a"
+    centre, low, high = iqm_with_ci(values)
+    return f"{centre:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]" + (f" ({len(values)})" if with_count else "")
 
 
 def claims_table(results: list[dict]) -> str:
     """The three claims side by side, one row per game and head: EauDe's return / dense and discovered
     sparsity, and PolyPrune's return / dense (IQM [95% CI], runs in brackets)."""
     scores = normalised_returns(results)
-
-    def cell(values: list[float], digits: int) -> str:
-        if not values:
-            return "n/a"
-        centre, low, high = iqm_with_ci(values)
-        return f"{centre:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}] ({len(values)})"
-
+    cell = functools.partial(_iqm_cell, with_count=True)
     lines = ["| game | head | EauDeDQN return / dense | EauDeDQN sparsity | PolyPrune (0.95) return / dense |",
              "|---|---|---|---|---|"]
     for env in sorted({r["env"] for r in results}):
