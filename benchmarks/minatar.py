@@ -121,6 +121,32 @@ def claims_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def sparsity_at(result: dict, step: float) -> float:
+    """The leader's sparsity at the last selection (or evaluation) at or before ``step`` env steps."""
+    curve = sparsity_curve(result)
+    before = curve[curve[:, 0] <= step]
+    return float(before[-1, 1]) if len(before) else 0.0
+
+
+def schedule_table(results: list[dict]) -> str:
+    """EauDeDQN's sparsity schedule in numbers, one row per game and head (means over seeds): the
+    sparsity at the end of each quarter of the budget, and the share of selections a freshly pruned copy
+    won (all selections, last quarter). A schedule still rising in its last quarter is budget-limited."""
+    lines = ["| game | head | runs | sparsity at 1/4, 1/2, 3/4, 1 of the budget | copies' win share | in the last quarter |",
+             "|---|---|---|---|---|---|"]
+    for env in sorted({r["env"] for r in results}):
+        for head in HEADS:
+            runs = [r for r in results if r["group"] == group_name(env, head, "eaudedqn")]
+            if not runs:
+                continue
+            quarters = [np.mean([sparsity_at(r, BUDGET * q / 4) for r in runs]) for q in (1, 2, 3, 4)]
+            win_share = np.mean([r["explored_win_share"] for r in runs])
+            late_share = np.mean([r["explored_win_share_last_quarter"] for r in runs])
+            lines.append(f"| {env.split('/')[1]} | {head} | {len(runs)} | {', '.join(f'{q:.2f}' for q in quarters)} "
+                         f"| {win_share:.0%} | {late_share:.0%} |")
+    return "\n".join(lines)
+
+
 def figure(results: list[dict], out: pathlib.Path) -> None:
     """The paper's layout, one figure per game: one column per head size, greedy return (top) and
     sparsity (bottom) against env steps; thin lines each seed, thick lines the mean over seeds."""
@@ -151,7 +177,8 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
 
 def report(results: list[dict], out: pathlib.Path) -> str:
     figure(results, out)
-    return f"{table(results)}\n\n## The claims side by side\n\n{claims_table(results)}"
+    return (f"{table(results)}\n\n## The claims side by side\n\n{claims_table(results)}\n\n"
+            f"## EauDeDQN's sparsity schedule\n\n{schedule_table(results)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -102,3 +102,9 @@ def test_minatar_study_grid_and_normalised_returns():
     assert len(rows) == 2 + 3  # header, rule, heads 8 / 128 / 512
     assert rows[2].startswith("| Breakout-v1 | 8 | 1.60 [1.60, 1.60] (1) | 0.600 [0.600, 0.600] (1) | n/a |")
     assert rows[3].endswith("| 128 | n/a | n/a | n/a |")
+    # The schedule table: EauDe's sparsity at the end of each quarter of the budget, and the copies' wins.
+    from benchmarks.minatar import schedule_table
+
+    results[2]["selection_trace"] = trace + [[130_000, 1, 0.1, 0.2, 0], [260_000, 1, 0.1, 0.3, 0], [500_000, 0, 0.0, 0.4, -1]]
+    results[2] |= {"explored_win_share": 0.5, "explored_win_share_last_quarter": 0.25}
+    assert schedule_table(results).splitlines()[2] == "| Breakout-v1 | 8 | 1 | 0.10, 0.20, 0.30, 0.40 | 50% | 25% |"
