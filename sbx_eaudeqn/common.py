@@ -32,7 +32,7 @@ from sbx_eaudeqn.population import (
     prune_population,
     select_and_explore,
 )
-from sbx_eaudeqn.pruning import check_prune_scope, stacked_weight_sparsity
+from sbx_eaudeqn.pruning import check_prune_scope, layer_sparsities, stacked_weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
 from sbx_eaudeqn.selection_log import SelectionLog
 
@@ -246,6 +246,12 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         """Sparsity of each member, measured from the weights (K floats)."""
         assert self.population is not None
         return [float(s) for s in stacked_weight_sparsity(self.population.params)]
+
+    @property
+    def layer_sparsities(self) -> dict[str, float]:
+        """Sparsity of each kernel of the leader (slot 0), keyed by its path (``"params/Conv_0/kernel"``)."""
+        assert self.population is not None
+        return layer_sparsities(self.population.member(0)[0])
 
     def _sync_leader_to_policy(self) -> None:
         """Make the policy's online critic (what SBX acts and bootstraps with) the leader, slot 0."""

@@ -49,6 +49,15 @@ def test_training_prunes_the_conv_kernel_and_respects_its_masks(trained):
     assert np.all(weights[~masks] == 0)
 
 
+def test_layer_sparsities_say_where_the_leader_was_pruned(trained):
+    layers = trained.layer_sparsities
+    assert list(layers) == ["params/Conv_0/kernel", "params/Dense_0/kernel", "params/Dense_1/kernel"]
+    leader_conv = conv_kernels(trained)[0][0]
+    assert layers["params/Conv_0/kernel"] == pytest.approx(np.mean(leader_conv == 0))
+    sizes = [leaf[0].size for leaf in jax.tree_util.tree_leaves(trained.population.params["params"]) if leaf.ndim > 2]
+    assert np.average(list(layers.values()), weights=sizes) == pytest.approx(trained.sparsity)
+
+
 def test_save_load_gives_the_same_population_and_actions(trained, tmp_path):
     trained.save(tmp_path / "model")
     loaded = EauDeDQN.load(tmp_path / "model", env=make_env())
