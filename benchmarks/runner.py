@@ -222,6 +222,8 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
                   budget=spec.budget, overrides={k: v for k, v in spec.overrides}, history=history,
                   final_return=history[-1][1], sparsity=history[-1][2], seconds=progress["seconds"],
                   **_selection_summary(model))
+    if hasattr(model, "layer_sparsities"):  # the leader's, per kernel (dense SBX baselines have none)
+        result["layer_sparsities"] = model.layer_sparsities
     for path in (checkpoint, buffer_file, progress_file):
         path.unlink(missing_ok=True)
     return result

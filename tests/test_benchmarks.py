@@ -41,6 +41,7 @@ def test_runner_reads_the_bundled_yaml_and_runs_through_submitit(tmp_path):
     results = run_missing([spec], tmp_path, executor="submitit-local")
     assert [r["run_id"] for r in results] == ["tiny_seed0"] and (tmp_path / "tiny_seed0.json").is_file()
     assert results[0]["selections"] > 0 and len(results[0]["history"]) == 10
+    assert set(results[0]["layer_sparsities"]) == {f"params/Dense_{i}/kernel" for i in range(3)}
     assert not list((tmp_path / "partial").iterdir())  # checkpoints are removed once the run is done
 
 
