@@ -131,7 +131,8 @@ def sparsity_at(result: dict, step: float) -> float:
 def schedule_table(results: list[dict]) -> str:
     """EauDeDQN's sparsity schedule in numbers, one row per game and head (means over seeds): the
     sparsity at the end of each quarter of the budget, and the share of selections a freshly pruned copy
-    won (all selections, last quarter). A schedule still rising in its last quarter is budget-limited."""
+    won (all selections, last quarter). Eq. 3's jumps grow as t nears L, so a schedule keeps rising
+    until its copies stop winning; a high last-quarter share means no level has been reached yet."""
     lines = ["| game | head | runs | sparsity at 1/4, 1/2, 3/4, 1 of the budget | copies' win share | in the last quarter |",
              "|---|---|---|---|---|---|"]
     for env in sorted({r["env"] for r in results}):

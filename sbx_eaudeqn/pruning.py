@@ -186,8 +186,12 @@ def weight_sparsity(params: Params) -> jax.Array:
 def layer_sparsities(params: Params) -> dict[str, float]:
     """Sparsity of each prunable kernel, measured from its weights and keyed by its path in ``params``
     (``"params/Conv_0/kernel"``): where a global threshold put the pruning."""
-    return {"/".join(str(getattr(key, "key", getattr(key, "name", key))) for key in path): float(jnp.mean(leaf == 0))
-            for path, leaf in jax.tree_util.tree_leaves_with_path(params) if is_prunable(path)}
+    sparsities = {}
+    for path, leaf in jax.tree_util.tree_leaves_with_path(params):
+        if is_prunable(path):
+            name = "/".join(str(getattr(key, "key", getattr(key, "name", key))) for key in path)
+            sparsities[name] = float(jnp.mean(leaf == 0))
+    return sparsities
 
 
 _stacked_weight_sparsity = jax.jit(jax.vmap(weight_sparsity))
