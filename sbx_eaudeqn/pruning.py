@@ -42,9 +42,12 @@ Masks = Any
 
 def is_prunable(path: tuple) -> bool:
     """True for the kernel of a Dense or Conv layer (the last key of its path is ``kernel``)."""
-    last = path[-1]
-    name = getattr(last, "key", getattr(last, "name", None))
-    return name == "kernel"
+    return _key_name(path[-1]) == "kernel"
+
+
+def _key_name(key: Any) -> Any:
+    """The name in one step of a pytree path: a dict key, or a flax attribute name."""
+    return getattr(key, "key", getattr(key, "name", key))
 
 
 def check_prune_scope(prune_scope: str) -> str:
@@ -189,7 +192,7 @@ def layer_sparsities(params: Params) -> dict[str, float]:
     sparsities = {}
     for path, leaf in jax.tree_util.tree_leaves_with_path(params):
         if is_prunable(path):
-            name = "/".join(str(getattr(key, "key", getattr(key, "name", key))) for key in path)
+            name = "/".join(str(_key_name(key)) for key in path)
             sparsities[name] = float(jnp.mean(leaf == 0))
     return sparsities
 
