@@ -226,6 +226,8 @@ class EauDeActorCritic(EauDeMixin):
         (it starts with a fresh optimizer state, as in the paper).
     :param recovery_fraction: share of each selection period, in [0, 1), whose losses are not counted
         in L_k: a pruned copy recovers first and is judged on the rest of the period only (default 0.5).
+    :param tie_tolerance: z >= 0, in standard errors of the lowest L_k: members within z of it
+        tie, and the sparsest of them wins (parsimony among ties); 0 is the paper's strict minimum.
     """
 
     # Models saved before these options existed load with the behaviour they were trained with.
@@ -237,9 +239,9 @@ class EauDeActorCritic(EauDeMixin):
                  selection_period: int = 1000, sparsity_scale: float = 1.0, max_prune_fraction: float = 0.2,
                  prune_scope: str = "global", population_init: str = "independent",
                  target_update: str = "polyak", copy_optimizer: str = "inherit", recovery_fraction: float = 0.5,
-                 **kwargs: Any) -> None:
+                 tie_tolerance: float = 0.0, **kwargs: Any) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init, copy_optimizer)
+                              population_init, copy_optimizer, tie_tolerance)
         self.selection_period = check_period("selection_period", selection_period)
         self.target_update = check_choice("target_update", target_update, TARGET_UPDATES)
         if not 0.0 <= recovery_fraction < 1.0:

@@ -31,6 +31,7 @@ from sbx_eaudeqn.population import (
     init_population,
     prune_population,
     select_and_explore,
+    with_losses_reset,
 )
 from sbx_eaudeqn.pruning import check_prune_scope, layer_sparsities, stacked_weight_sparsity
 from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
@@ -210,7 +211,7 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
 
     def _start_judging(self) -> None:
         """End of the recovery part: the losses so far do not count (every L_k back to 0)."""
-        self.population = self.population.replace(cumulated_losses=jnp.zeros_like(self.population.cumulated_losses))
+        self.population = with_losses_reset(self.population)
 
     def _end_period(self) -> None:
         """Select or prune, and start a new period."""
@@ -387,6 +388,14 @@ def _user_stacklevel() -> int:
     return level
 
 
+def check_tie_tolerance(tie_tolerance: float) -> float:
+    """Return ``tie_tolerance`` as a float, or raise a ValueError unless it is a finite number >= 0."""
+    if isinstance(tie_tolerance, bool) or not isinstance(tie_tolerance, (int, float)) or not 0 <= tie_tolerance < float("inf"):
+        raise ValueError(f"tie_tolerance must be a number >= 0 (standard errors of the lowest L_k; 0: the strict minimum), "
+                         f"got {tie_tolerance!r}")
+    return float(tie_tolerance)
+
+
 class EauDeMixin(PopulationMixin):
     """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
 
@@ -410,10 +419,14 @@ class EauDeMixin(PopulationMixin):
                 stacklevel=_user_stacklevel(),
             )
 
+    # Models saved before parsimony among ties existed load with the paper's strict minimum.
+    tie_tolerance = 0.0
+
     def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
                          max_prune_fraction: float, prune_scope: str, population_init: str = "independent",
-                         copy_optimizer: str = "reset") -> None:
+                         copy_optimizer: str = "reset", tie_tolerance: float = 0.0) -> None:
         self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
+        self.tie_tolerance = check_tie_tolerance(tie_tolerance)
         self.population_init = check_choice("population_init", population_init, POPULATION_INITS)
         self.copy_optimizer = check_choice("copy_optimizer", copy_optimizer, COPY_OPTIMIZERS)
         self.sparsity_scale = float(sparsity_scale)
@@ -440,6 +453,7 @@ class EauDeMixin(PopulationMixin):
             max_prune_fraction=self.max_prune_fraction,
             prune_scope=self.prune_scope,
             reset_copies=getattr(self, "copy_optimizer", "reset") == "reset",
+            tie_tolerance=self.tie_tolerance,
         )
         self._sync_leader_to_policy()
         info = jax.device_get(info)  # one transfer for all the values logged

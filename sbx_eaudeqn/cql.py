@@ -136,9 +136,9 @@ class _OfflineCQL:
     def _loss_coef(self) -> float:
         return self.cql_alpha
 
-    _selection_period_settings = "target_update_interval"
+    _selection_period_settings = "target_update_interval or target_updates_per_selection"
 
-    def _gradient_steps_per_selection(self) -> int:
+    def _gradient_steps_per_target_update(self) -> int:
         """Offline, the target is updated every ``target_update_interval`` gradient steps."""
         return self.target_update_interval
 

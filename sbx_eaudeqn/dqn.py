@@ -8,6 +8,7 @@ The head's first linear layer is set as in SBX: ``policy_kwargs=dict(net_arch=[n
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from gymnasium import spaces
 from sbx import DQN
 from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 
-from sbx_eaudeqn.common import EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
+from sbx_eaudeqn.common import MIN_STEPS_PER_SELECTION, EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
 from sbx_eaudeqn.minatar import MinAtarPolicy
 from sbx_eaudeqn.population import acting_probabilities, check_period, population_step
 from sbx_eaudeqn.xla_options import CPU_CNN_COMPILER_OPTIONS, cpu_cnn_compiler_options, trains_unrolled  # noqa: F401
@@ -172,6 +173,11 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         (every member starts as a copy of the target, as the paper describes).
     :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
         paper) or ``"inherit"`` (it keeps its parent's Adam moments).
+    :param tie_tolerance: z >= 0, in standard errors of the lowest L_k: members within z of it
+        tie, and the sparsest of them wins (parsimony among ties); 0 is the paper's strict minimum.
+    :param target_updates_per_selection: k >= 1, select at every k-th target update (the leader still
+        becomes the target at each one), or None: the smallest k that gives a selection period of at
+        least 500 gradient steps, so that DQN keeps its own target period (the paper: 1).
     :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`; ``target_update_interval`` defaults
         to 2000 here (SBX: 1000), so that a selection period holds 500 gradient steps. A period of fewer
         than 500 gradient steps warns.
@@ -188,30 +194,57 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         prune_scope: str = "global",
         population_init: str = "independent",
         copy_optimizer: str = "reset",
+        tie_tolerance: float = 0.0,
+        target_updates_per_selection: int | None = None,
         **dqn_kwargs: Any,
     ) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init, copy_optimizer)
+                              population_init, copy_optimizer, tie_tolerance)
+        if target_updates_per_selection is not None:
+            check_period("target_updates_per_selection", target_updates_per_selection)
+        self._requested_updates_per_selection = target_updates_per_selection
+        self._target_updates_in_period = 0
         dqn_kwargs.setdefault("target_update_interval", DEFAULT_TARGET_UPDATE_INTERVAL)
         super().__init__(policy, env, **dqn_kwargs)
+
+    # Models saved before k existed select at every target update.
+    target_updates_per_selection = 1
+    _target_updates_in_period = 0
 
     @property
     def _period_length(self) -> None:
         return None  # selections come with the target updates
 
-    _selection_period_settings = "target_update_interval or gradient_steps (or lower train_freq)"
+    _selection_period_settings = "target_update_interval, gradient_steps or target_updates_per_selection (or lower train_freq)"
 
-    def _gradient_steps_per_selection(self) -> float | None:
+    def _gradient_steps_per_target_update(self) -> float | None:
+        """Gradient steps between two target updates, or None where the settings do not fix it."""
         if self.train_freq.unit != TrainFrequencyUnit.STEP:
             return None  # train_freq counts episodes
         # SBX has already divided target_update_interval by n_envs: it counts calls, as train_freq does.
         return gradient_steps_per_target_update(self.target_update_interval * self.n_envs, self.train_freq.frequency,
                                                 self.gradient_steps, self.n_envs)
 
+    def _gradient_steps_per_selection(self) -> float | None:
+        per_update = self._gradient_steps_per_target_update()
+        return None if per_update is None else per_update * self.target_updates_per_selection
+
+    def _check_selection_period(self) -> None:
+        """Choose k when it was left to us (the smallest with 500 gradient steps per selection), then warn."""
+        requested = getattr(self, "_requested_updates_per_selection", 1)
+        per_update = self._gradient_steps_per_target_update()
+        if requested is None:
+            requested = 1 if not per_update else max(1, math.ceil(MIN_STEPS_PER_SELECTION / per_update))
+        self.target_updates_per_selection = requested
+        super()._check_selection_period()
+
     def _on_step(self) -> None:
-        """Select before SBX copies the online network (now the leader) into the target."""
+        """Select before SBX copies the online network (now the leader) into the target, every k-th update."""
         if self._is_target_update_step() and self._period_steps > 0:
-            self._end_period()
+            self._target_updates_in_period += 1
+            if self._target_updates_in_period >= self.target_updates_per_selection:
+                self._target_updates_in_period = 0
+                self._end_period()
         super()._on_step()
 
     def predict(self, observation, state=None, episode_start=None, deterministic: bool = False):

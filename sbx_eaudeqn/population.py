@@ -5,9 +5,12 @@ mask, optimizer state and the cumulated loss L_k (sum of its losses since the la
 
 Selection (``select_and_explore``), every selection period:
 
-1. Leader psi = argmin of the finite L_k (all non-finite: the previous leader, slot 0).
+1. Leader psi = argmin of the finite L_k (all non-finite: the previous leader, slot 0). With a
+   ``tie_tolerance`` z > 0, parsimony among ties (the one-standard-error rule of model selection): every
+   member whose L_k lies within z standard errors of the lowest one ties with it, and the sparsest of
+   the tied wins (:func:`winner`).
 2. Exploitation: slot 0 keeps psi bit for bit (params, mask, optimizer state). Every other slot is the
-   winner of a tournament: ``tournament_size`` members drawn without replacement, lowest L_k wins
+   winner of a tournament: ``tournament_size`` members drawn without replacement, won as the selection
    (a non-finite winner is replaced by psi, so a NaN member loses every selection).
 3. Exploration: every duplicate (a member already placed in an earlier slot) is pruned to a sparsity
    sampled with Eq. 3 from its parent's, and gets a fresh optimizer state (Asadi et al. 2023; or, with
@@ -46,6 +49,10 @@ class PopulationState(flax.struct.PyTreeNode):
     :ivar masks: boolean masks, ``True`` = weight kept (see :mod:`sbx_eaudeqn.pruning`).
     :ivar cumulated_losses: L_k, float32 (K,).
     :ivar extra: per-member state that is trained but not pruned (CrossQ's batch statistics), or None.
+    :ivar squared_losses: (K,), sum of each member's squared per-step losses over the judged steps, for
+        the standard error of L_k (:func:`gaps_in_standard_errors`). None in populations saved before it
+        existed (they judge by the strict minimum until the next selection).
+    :ivar judged_steps: the number of steps summed in L_k (float32 scalar), or None as above.
     """
 
     params: Any
@@ -53,6 +60,8 @@ class PopulationState(flax.struct.PyTreeNode):
     masks: Any
     cumulated_losses: jax.Array
     extra: Any = None
+    squared_losses: Any = None
+    judged_steps: Any = None
 
     @property
     def size(self) -> int:
@@ -127,6 +136,17 @@ def init_population(stacked_params: Any, tx: Any, stacked_extra: Any = None) -> 
         masks=jax.vmap(dense_masks)(stacked_params),
         cumulated_losses=jnp.zeros((population_size,), jnp.float32),
         extra=stacked_extra,
+        squared_losses=jnp.zeros((population_size,), jnp.float32),
+        judged_steps=jnp.zeros((), jnp.float32),
+    )
+
+
+def with_losses_reset(population: PopulationState) -> PopulationState:
+    """The population with every L_k, the squared losses and the step count back to 0."""
+    return population.replace(
+        cumulated_losses=jnp.zeros_like(population.cumulated_losses),
+        squared_losses=jnp.zeros_like(population.cumulated_losses),
+        judged_steps=jnp.zeros((), jnp.float32),
     )
 
 
@@ -169,6 +189,11 @@ def population_step(population: PopulationState, member_update: Any, unrolled: b
     population = population.replace(
         params=params, opt_state=opt_state, extra=extra, cumulated_losses=population.cumulated_losses + losses
     )
+    if population.squared_losses is not None:
+        population = population.replace(
+            squared_losses=population.squared_losses + jnp.square(losses),
+            judged_steps=population.judged_steps + 1.0,
+        )
     return population, losses, _take(logs, 0)
 
 
@@ -183,16 +208,66 @@ def choose_leader(cumulated_losses: jax.Array) -> jax.Array:
     return jnp.where(jnp.any(jnp.isfinite(cumulated_losses)), jnp.argmin(losses), 0)
 
 
-def choose_parents(key: jax.Array, cumulated_losses: jax.Array, tournament_size: int) -> jax.Array:
-    """Parent index of each slot: the leader in slot 0, tournament winners in the others."""
+def gaps_in_standard_errors(cumulated_losses: jax.Array, squared_losses: jax.Array, judged_steps: jax.Array,
+                            best: jax.Array) -> jax.Array:
+    """(L_j - L_best) / se_best for every member j: how far above the best L_k it lies, in standard errors.
+
+    L_best sums n per-step losses, each on its own minibatch; another draw of minibatches would move it
+    by about se_best = sqrt(n Var(l_best)) = sqrt(sum l^2 - L_best^2 / n), the noise of a cumulated loss
+    (as the one-standard-error rule measures a model's error). A member with a positive gap and no noise
+    lies infinitely far; ``best`` itself lies at 0.
+    """
+    gaps = finite_losses(cumulated_losses) - cumulated_losses[best]
+    n = jnp.maximum(judged_steps, 1.0)
+    variance = jnp.maximum(squared_losses[best] - jnp.square(cumulated_losses[best]) / n, 0.0)
+    standard_error = jnp.sqrt(variance)
+    safe_error = jnp.where(standard_error > 0, standard_error, 1.0)
+    return jnp.where(gaps <= 0, 0.0, jnp.where(standard_error > 0, gaps / safe_error, jnp.inf))
+
+
+def winner(candidates: jax.Array, cumulated_losses: jax.Array, sparsities: jax.Array, squared_losses: jax.Array,
+           judged_steps: jax.Array, tie_tolerance: float) -> jax.Array:
+    """The winner among the ``candidates`` (a boolean mask over members), by parsimony among ties.
+
+    The member with the lowest finite L_k is the best. Every candidate within ``tie_tolerance`` standard
+    errors of it (:func:`gaps_in_standard_errors`) ties with it, and the sparsest of the tied wins;
+    between equally sparse members, the lower L_k. When pruning costs more loss than the noise, the best
+    is the only tie and the strict minimum decides, as in the paper. No finite candidate: -1.
+    """
+    losses = jnp.where(candidates, finite_losses(cumulated_losses), jnp.inf)
+    best = jnp.argmin(losses)
+    gaps = gaps_in_standard_errors(losses, squared_losses, judged_steps, best)
+    tied = jnp.isfinite(losses) & (gaps <= tie_tolerance)
+    sparsest = jnp.max(jnp.where(tied, sparsities, -1.0))
+    chosen = jnp.argmin(jnp.where(tied & (sparsities >= sparsest), losses, jnp.inf))
+    return jnp.where(jnp.isfinite(losses[best]), chosen, -1)
+
+
+def choose_parents(key: jax.Array, cumulated_losses: jax.Array, tournament_size: int, tie_tolerance: float = 0.0,
+                   sparsities: jax.Array | None = None, squared_losses: jax.Array | None = None,
+                   judged_steps: jax.Array | None = None) -> jax.Array:
+    """Parent index of each slot: the leader in slot 0, tournament winners in the others.
+
+    With ``tie_tolerance`` 0 (the paper) every choice is the strict minimum of L_k; above 0, by
+    :func:`winner` (which needs the members' ``sparsities`` and squared losses).
+    """
     population_size = cumulated_losses.shape[0]
     losses = finite_losses(cumulated_losses)
-    leader = choose_leader(cumulated_losses)
+    if tie_tolerance > 0 and squared_losses is not None:
+        pick = partial(winner, cumulated_losses=cumulated_losses, sparsities=sparsities,
+                       squared_losses=squared_losses, judged_steps=judged_steps, tie_tolerance=tie_tolerance)
+        leader = jnp.maximum(pick(jnp.ones((population_size,), bool)), 0)
+    else:
+        pick = None
+        leader = choose_leader(cumulated_losses)
 
     def tournament(slot_key: jax.Array) -> jax.Array:
         drawn = jax.random.choice(slot_key, population_size, (tournament_size,), replace=False)
-        winner = drawn[jnp.argmin(losses[drawn])]
-        return jnp.where(jnp.isfinite(losses[winner]), winner, leader)
+        if pick is None:
+            chosen = drawn[jnp.argmin(losses[drawn])]
+        else:
+            chosen = pick(jnp.zeros((population_size,), bool).at[drawn].set(True))
+        return jnp.where((chosen >= 0) & jnp.isfinite(losses[chosen]), chosen, leader)
 
     winners = jax.vmap(tournament)(jax.random.split(key, population_size - 1))
     return jnp.concatenate([leader[None], winners]).astype(jnp.int32)
@@ -216,7 +291,7 @@ def _where_member(flags: jax.Array, if_true: Any, if_false: Any) -> Any:
 
 
 @partial(jax.jit, static_argnames=("tx", "tournament_size", "sparsity_scale", "max_prune_fraction", "prune_scope",
-                                   "reset_copies"))
+                                   "reset_copies", "tie_tolerance"))
 def select_and_explore(
     population: PopulationState,
     key: jax.Array,
@@ -230,6 +305,7 @@ def select_and_explore(
     max_prune_fraction: float,
     prune_scope: str,
     reset_copies: bool = True,
+    tie_tolerance: float = 0.0,
 ) -> tuple[PopulationState, dict[str, jax.Array]]:
     """One EauDe selection (see the module docstring).
 
@@ -238,13 +314,18 @@ def select_and_explore(
     :param reset_copies: True (the paper) gives every copy a fresh optimizer state; False lets it keep its
         parent's. Adam is elementwise, so the moments of pruned weights only ever move those weights,
         which the mask sets back to zero: the inherited state needs no masking.
+    :param tie_tolerance: z, in standard errors of the best L_k: 0 (the paper) selects by the strict minimum of
+        L_k; above 0, the sparsest member among those tied with the best wins (:func:`winner`).
     :return: the new population and a dict with ``leader`` (index before reordering), ``parents``,
         ``duplicates``, ``explored`` (slots pruned to a sampled sparsity), ``cumulated_losses`` (the L_k
-        judged), ``parent_sparsities`` (each slot's before exploration) and ``sparsities`` (after).
+        judged), ``gaps_in_se`` (each L_k's distance above the lowest, in its standard errors; NaN
+        without the squared losses), ``parent_sparsities`` (each slot's before exploration) and ``sparsities`` (after).
     """
     population_size = population.size
     tournament_key, sampler_key = jax.random.split(key)
-    parents = choose_parents(tournament_key, population.cumulated_losses, tournament_size)
+    member_sparsities = jax.vmap(mask_sparsity)(population.masks)
+    parents = choose_parents(tournament_key, population.cumulated_losses, tournament_size, tie_tolerance,
+                             member_sparsities, population.squared_losses, population.judged_steps)
     is_duplicate = duplicates(parents)
     explore = is_duplicate if population_size > 1 else jnp.ones((1,), bool)
 
@@ -261,23 +342,28 @@ def select_and_explore(
     if reset_copies:
         opt_state = _where_member(is_duplicate, jax.vmap(partial(init_opt_state, tx))(params), opt_state)
 
-    new_population = PopulationState(
-        params=params,
-        opt_state=opt_state,
-        masks=masks,
-        cumulated_losses=jnp.zeros_like(population.cumulated_losses),
-        extra=extra,
-    )
+    new_population = with_losses_reset(PopulationState(
+        params=params, opt_state=opt_state, masks=masks, cumulated_losses=population.cumulated_losses, extra=extra
+    ))
     info = {
         "leader": parents[0],
         "parents": parents,
         "duplicates": is_duplicate,
         "explored": explore,
         "cumulated_losses": population.cumulated_losses,
+        "gaps_in_se": _gaps_in_se(population),
         "parent_sparsities": parent_sparsity,
         "sparsities": jax.vmap(mask_sparsity)(masks),
     }
     return new_population, info
+
+
+def _gaps_in_se(population: PopulationState) -> jax.Array:
+    """Each L_k's distance above the lowest, in its standard errors (NaN without the squared losses)."""
+    if population.squared_losses is None:
+        return jnp.full_like(population.cumulated_losses, jnp.nan)
+    best = jnp.argmin(finite_losses(population.cumulated_losses))
+    return gaps_in_standard_errors(population.cumulated_losses, population.squared_losses, population.judged_steps, best)
 
 
 @partial(jax.jit, static_argnames=("prune_scope",))

@@ -61,6 +61,7 @@ class SelectionLog:
             "explored_slots": int(self.explored.sum()),
             "explored_judged": [bool(flag) for flag in self.explored],
             "cumulated_losses": [float(loss) for loss in info["cumulated_losses"]],
+            "gaps_in_se": [float(gap) for gap in info.get("gaps_in_se", [])],
             "winner_age": int(ages[leader]),
             "sparsity_gain": float(info["sparsities"][0]) - previous_sparsity,
         }

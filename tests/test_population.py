@@ -202,3 +202,57 @@ def test_selection_log_says_whether_the_winner_was_just_explored_and_its_jump():
     assert log.explored_win_share == 0.5
     assert log.explored_slot_share == pytest.approx(explored.sum() / 10)
     assert log.logger_values()["train/winner_explored"] == 1.0
+
+
+# ----- parsimony among ties (tie_tolerance) ---------------------------------------------------------
+def tied_population(losses, squared_losses, sparsities, steps=100.0):
+    """A population whose members have the given L_k, sum of squared losses and mask sparsities."""
+    population = make_population(losses)
+    masks = jax.tree_util.tree_map(
+        lambda m: jnp.stack([jnp.arange(m[0].size).reshape(m[0].shape) >= int(s * m[0].size) for s in sparsities])
+        if m.ndim == 3 else m, population.masks)
+    return population.replace(masks=masks, squared_losses=jnp.asarray(squared_losses, jnp.float32),
+                              judged_steps=jnp.asarray(steps, jnp.float32))
+
+
+def test_the_sparsest_member_within_the_tolerance_of_the_best_wins():
+    # L_best = 100 over 100 steps with per-step std 1: se = sqrt(100 * 1) = 10.
+    squared = [100 * (1.0 + 1.0)] * 5  # sum l^2 = n (mean^2 + var) with mean 1, var 1
+    population = tied_population([100.0, 105.0, 125.0, 108.0, jnp.nan], squared, [0.1, 0.3, 0.9, 0.5, 0.95])
+    sparsities = jax.vmap(lambda m: 1 - jnp.mean(m["params"]["kernel"]))(population.masks)
+    parents = choose_parents(jax.random.PRNGKey(0), population.cumulated_losses, 5, 1.0, sparsities,
+                             population.squared_losses, population.judged_steps)
+    assert int(parents[0]) == 3  # within one se (108 - 100 <= 10) and sparser than member 1; 125 is not tied
+    strict = choose_parents(jax.random.PRNGKey(0), population.cumulated_losses, 5, 0.0, sparsities,
+                            population.squared_losses, population.judged_steps)
+    assert int(strict[0]) == 0  # the paper's strict minimum
+    assert 4 not in np.asarray(parents).tolist()  # a NaN member never wins, however sparse
+
+
+def test_ties_never_pick_a_member_outside_the_tournament_or_a_clearly_worse_one():
+    squared = [100 * 2.0] * 5
+    population = tied_population([100.0, 300.0, 400.0, 500.0, 600.0], squared, [0.0, 0.9, 0.9, 0.9, 0.9])
+    new, info = select_and_explore(
+        population, jax.random.PRNGKey(1), 1000, 1000, 10_000, tx=TX, tournament_size=5, sparsity_scale=1.0,
+        max_prune_fraction=0.2, prune_scope="layerwise", tie_tolerance=1.0)
+    assert np.asarray(info["parents"]).tolist() == [0] * 5  # every other member lies 20+ se above the best
+    assert np.asarray(info["gaps_in_se"]).tolist() == pytest.approx([0.0, 20.0, 30.0, 40.0, 50.0])
+    assert float(new.judged_steps) == 0 and not np.any(np.asarray(new.squared_losses))  # reset for the next period
+
+
+def test_tie_tolerance_zero_selects_as_the_paper_bit_for_bit():
+    population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
+    plain, plain_info = select(population)
+    zero, zero_info = select_and_explore(
+        population, jax.random.PRNGKey(0), 1000, 1000, 10_000, tx=TX, tournament_size=3, sparsity_scale=1.0,
+        max_prune_fraction=0.2, prune_scope="layerwise", tie_tolerance=0.0)
+    assert leaves_equal(plain.params, zero.params) and leaves_equal(plain.masks, zero.masks)
+    assert np.array_equal(plain_info["parents"], zero_info["parents"])
+
+
+@pytest.mark.parametrize("value", [-0.5, float("nan"), float("inf"), "1", True])
+def test_bad_tie_tolerance_is_refused_with_its_name(value):
+    from sbx_eaudeqn.common import check_tie_tolerance
+
+    with pytest.raises(ValueError, match="tie_tolerance must be a number >= 0"):
+        check_tie_tolerance(value)

@@ -1,6 +1,7 @@
 """The warning on selection periods too short for a pruned copy to recover, and the bundled entries."""
 
 import inspect
+import math
 import warnings
 
 import pytest
@@ -27,12 +28,22 @@ def recovery_warnings(build) -> tuple[object, list[str]]:
     return model, [str(w.message) for w in recovery]
 
 
-def test_rl_zoo_cartpole_setting_warns_once_and_names_the_settings_to_change():
+def test_rl_zoo_cartpole_setting_selects_every_100th_target_update_without_a_warning():
+    # 10 env steps / 256 x 128 gradient steps = 5 per target update: k = 100 gives 500 per selection,
+    # and DQN keeps RL Zoo's target period.
     model, messages = recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", **ZOO_CARTPOLE))
-    assert model._gradient_steps_per_selection() == 5  # 10 env steps / 256 x 128 gradient steps
+    assert messages == []
+    assert model.target_update_interval == 10 and model.target_updates_per_selection == 100
+    assert model._gradient_steps_per_selection() == 500
+
+
+def test_a_short_dqn_period_warns_once_and_names_the_settings_to_change():
+    model, messages = recovery_warnings(
+        lambda: EauDeDQN("MlpPolicy", "CartPole-v1", target_updates_per_selection=1, **ZOO_CARTPOLE))
+    assert model._gradient_steps_per_selection() == 5
     assert len(messages) == 1
     assert messages[0].startswith("EauDeDQN: one selection period holds 5 gradient steps, fewer than the 500")
-    assert "Raise target_update_interval or gradient_steps (or lower train_freq)" in messages[0]
+    assert "Raise target_update_interval, gradient_steps or target_updates_per_selection (or lower train_freq)" in messages[0]
 
 
 def test_a_short_actor_critic_period_warns_once_and_names_selection_period():
@@ -62,8 +73,9 @@ def eaude_entries():
 @pytest.mark.parametrize("algo, entry", list(eaude_entries()))
 def test_no_bundled_entry_selects_more_often_than_a_copy_can_recover(algo, entry):
     if algo in ("eaudedqn",):
-        steps = gradient_steps_per_target_update(entry.get("target_update_interval", DEFAULT_TARGET_UPDATE_INTERVAL),
-                                                 entry.get("train_freq", 4), entry.get("gradient_steps", 1))
+        per_update = gradient_steps_per_target_update(entry.get("target_update_interval", DEFAULT_TARGET_UPDATE_INTERVAL),
+                                                      entry.get("train_freq", 4), entry.get("gradient_steps", 1))
+        steps = per_update * entry.get("target_updates_per_selection", math.ceil(MIN_STEPS_PER_SELECTION / per_update))
     else:
         default = inspect.signature(ZOO_ALGOS[algo].__init__).parameters
         steps = entry.get("selection_period", default["selection_period"].default if "selection_period" in default
