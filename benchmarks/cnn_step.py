@@ -10,10 +10,18 @@ itself, not the population code around it.
 from __future__ import annotations
 
 import argparse
+import pathlib
 import statistics
+import sys
 import time
 
 import numpy as np
+
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 PONG = dict(buffer_size=2_000, learning_starts=100, batch_size=32, train_freq=4, gradient_steps=1,
             target_update_interval=1000, learning_rate=1e-4)

@@ -26,7 +26,16 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 
 from __future__ import annotations
 
-from benchmarks.runner import RunSpec, stage_study_main
+import pathlib
+import sys
+
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runner import RunSpec, stage_study_main  # noqa: E402
 
 SEEDS = (0, 1, 2)
 TIES = 1.0  # z, in standard errors of the lowest L_k, for every stage after sac_ties

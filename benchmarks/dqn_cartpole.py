@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import sys
 import time
 
-from benchmarks.runs import results_table, run_missing
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runs import results_table, run_missing  # noqa: E402
 
 # RL Zoo 3 (2.9.2) hyperparams/dqn.yml, CartPole-v1.
 ZOO_CARTPOLE = dict(

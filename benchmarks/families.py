@@ -13,8 +13,15 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import sys
 
-from benchmarks.runner import RunSpec, results_table, run_missing
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runner import RunSpec, results_table, run_missing  # noqa: E402
 
 FAMILIES = ("td3", "tqc", "crossq", "sac")
 BUDGET = 10_000  # half the bundled n_timesteps (20k): 3 seeds x 9 algorithms fit one session on 2 cores

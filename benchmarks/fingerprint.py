@@ -12,10 +12,19 @@ return. Run it before and after a change and compare the two outputs (``--out`` 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
+import pathlib
+import sys
 
 import numpy as np
+
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 DQN_SMALL = dict(policy_kwargs=dict(net_arch=[32, 32]), learning_starts=200, batch_size=32, buffer_size=5000,
                  target_update_interval=100, train_freq=4, gradient_steps=2, exploration_fraction=0.2)
@@ -23,20 +32,22 @@ SAC_SMALL = dict(policy_kwargs=dict(net_arch=[32, 32]), learning_starts=200, bat
 
 
 def _cases() -> dict[str, tuple]:
-    """name -> (class, env id, keyword arguments, env steps)."""
-    import sbx_eaudeqn as ours
+    """name -> (class, env id, keyword arguments, env steps), one per row of ``sbx_eaudeqn.registry``."""
+    from sbx_eaudeqn.registry import ALGORITHMS
 
-    cases = {
-        "EauDeDQN": (ours.EauDeDQN, "CartPole-v1", DQN_SMALL | dict(population_size=3), 2000),
-        "PolyPruneDQN": (ours.PolyPruneDQN, "CartPole-v1", DQN_SMALL, 2000),
-        "EauDeSAC": (ours.EauDeSAC, "Pendulum-v1", SAC_SMALL | dict(population_size=3, selection_period=100), 800),
-        "PolyPruneSAC": (ours.PolyPruneSAC, "Pendulum-v1", SAC_SMALL | dict(prune_period=100), 800),
-    }
-    for name in ("EauDeTD3", "EauDeTQC", "EauDeCrossQ"):  # once they exist
-        if hasattr(ours, name):
-            cases[name] = (getattr(ours, name), "Pendulum-v1", SAC_SMALL | dict(population_size=3, selection_period=100), 800)
-    cql = DQN_SMALL | dict(population_size=3, dataset=_cartpole_dataset(), cql_alpha=1.0)
-    cases["EauDeCQL"] = (ours.EauDeCQL, "CartPole-v1", {k: v for k, v in cql.items() if k != "exploration_fraction"}, 600)
+    cases = {}
+    for algorithm in ALGORITHMS:
+        eaude = algorithm.family == "eaude"
+        if not algorithm.online:  # CQL: offline, from a small dataset
+            kwargs = {k: v for k, v in DQN_SMALL.items() if k != "exploration_fraction"}
+            kwargs |= dict(dataset=_cartpole_dataset(), cql_alpha=1.0) | (dict(population_size=3) if eaude else {})
+            cases[algorithm.class_name] = (algorithm.cls(), "CartPole-v1", kwargs, 600)
+        elif algorithm.parent == "dqn":
+            cases[algorithm.class_name] = (algorithm.cls(), "CartPole-v1",
+                                           DQN_SMALL | (dict(population_size=3) if eaude else {}), 2000)
+        else:
+            extra = dict(population_size=3, selection_period=100) if eaude else dict(prune_period=100)
+            cases[algorithm.class_name] = (algorithm.cls(), "Pendulum-v1", SAC_SMALL | extra, 800)
     return cases
 
 
@@ -55,7 +66,8 @@ def fingerprint(cls, env_id: str, kwargs: dict, steps: int) -> dict:
     import jax
     from stable_baselines3.common.evaluation import evaluate_policy
 
-    model = cls("MlpPolicy", env_id, seed=0, **kwargs)
+    # A copy: SBX's TQC writes into policy_kwargs, which would reach the next case's constructor.
+    model = cls("MlpPolicy", env_id, seed=0, **copy.deepcopy(kwargs))
     model.learn(steps)
     leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(model.population.params)]
     digest = hashlib.sha256(b"".join(leaf.tobytes() for leaf in leaves)).hexdigest()[:16]

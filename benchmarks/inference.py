@@ -23,11 +23,17 @@ from __future__ import annotations
 import argparse
 import pathlib
 import statistics
+import sys
 import tempfile
 import time
 
-import jax
 import numpy as np
+
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -91,6 +97,8 @@ def _densities(policy) -> str:
 
 def network_rows(sparsity: float, repeats: int) -> list[str]:
     """One row per network and batch size: size and latency ratios (see the module docstring)."""
+    import jax
+
     from sbx_eaudeqn import SparsePolicy, export
 
     rows = []

@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import sys
 import time
 
-from benchmarks.runs import results_table, run_missing
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runs import results_table, run_missing  # noqa: E402
 
 COMMON = dict(policy_kwargs=dict(net_arch=[256, 256]), learning_rate=1e-3, batch_size=64, target_update_interval=100,
               cql_alpha=1.0)

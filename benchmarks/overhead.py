@@ -22,10 +22,17 @@ import pathlib
 import platform
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
+
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 CARTPOLE = dict(
     learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000, gamma=0.99,

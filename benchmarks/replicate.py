@@ -23,7 +23,13 @@ import json
 import pathlib
 import sys
 
-from benchmarks.runner import RunSpec, iqm, iqm_with_ci, run_missing
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runner import RunSpec, iqm, iqm_with_ci, run_missing  # noqa: E402
 
 BUDGETS = {"CartPole-v1": 50_000, "Acrobot-v1": 50_000, "Pendulum-v1": 20_000, "HalfCheetah-v5": 50_000}
 QUICK_BUDGETS = {"CartPole-v1": 1500, "Acrobot-v1": 1500, "Pendulum-v1": 600, "HalfCheetah-v5": 600}

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from sbx_eaudeqn.registry import SBX_PARENTS, algorithm_class  # noqa: F401 (algorithm_class: the studies' import)
+
 # RL Zoo keys that the zoo turns into a constructor argument (action_noise) once the env is known.
 NOISE_KEYS = ("noise_type", "noise_std")
 # Overrides that go into policy_kwargs (net_arch: a tuple of widths; optimizer_kwargs: a tuple of pairs).
@@ -74,25 +76,12 @@ class RunSpec:
 
 
 # The dense SBX parent of each EauDe class, by RL Zoo name: a dense run reads the EauDe file's entry.
-DENSE_ALGOS = ("dqn", "sac", "td3", "tqc", "crossq")
-
-
-def algorithm_class(algo: str) -> type:
-    """The class of an RL Zoo algorithm name: ours, or SBX's dense parent (``dqn``, ``sac``, ``td3``, ...)."""
-    import sbx
-
-    from sbx_eaudeqn.zoo import ZOO_ALGOS
-
-    dense = {"dqn": sbx.DQN, "sac": sbx.SAC, "td3": sbx.TD3, "tqc": sbx.TQC, "crossq": sbx.CrossQ}
-    classes = dense | ZOO_ALGOS
-    if algo not in classes:
-        raise ValueError(f"algo must be one of {sorted(classes)}, got {algo!r}")
-    return classes[algo]
+DENSE_ALGOS = tuple(SBX_PARENTS)
 
 
 def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
     """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered)."""
-    from sbx_eaudeqn.zoo import accepted_keywords, bundled_hyperparams
+    from sbx_eaudeqn.hyperparams import accepted_keywords, bundled_hyperparams
 
     settings = bundled_hyperparams(f"eaude{algo}" if algo in DENSE_ALGOS else algo, env_id)
     noise = {key: settings.pop(key) for key in NOISE_KEYS if key in settings}
@@ -105,7 +94,7 @@ def bundled_policy(algo: str, env_id: str) -> Any:
     import yaml
 
     from sbx_eaudeqn.minatar import MinAtarPolicy
-    from sbx_eaudeqn.zoo import hyperparams_path
+    from sbx_eaudeqn.hyperparams import hyperparams_path
 
     name = f"eaude{algo}" if algo in DENSE_ALGOS else algo
     policy = yaml.safe_load(hyperparams_path(name).read_text()).get(env_id, {}).get("policy", "MlpPolicy")

@@ -16,10 +16,17 @@ resume (see ``benchmarks/runner.py``), so the study can be stopped and restarted
 from __future__ import annotations
 
 import pathlib
+import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, results_table, stage_study_main
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runner import RunSpec, results_table, stage_study_main  # noqa: E402
 
 # DQN: gradient steps per selection -> target_update_interval (env steps). CartPole trains 128 gradient
 # steps every 256 env steps, Acrobot one per env step.

@@ -21,16 +21,18 @@ s* = 0.8 at about 0.79.
 
 from __future__ import annotations
 
-import flax.linen as nn
-import jax
-import jax.numpy as jnp
+import pathlib
+import sys
+
 import numpy as np
-import optax
 
-from sbx_eaudeqn.population import init_population, select_and_explore
-from sbx_eaudeqn.pruning import mask_sparsity
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-TX = optax.adam(1e-3)
+# JAX and the package are imported in simulate(), so that --help answers at once.
 
 
 def simulate(sparsity_scale: float = 1.0, capacity: float | None = None, seed: int = 0,
@@ -41,10 +43,19 @@ def simulate(sparsity_scale: float = 1.0, capacity: float | None = None, seed: i
     A member pruned at the previous selection pays ``recovery_cost - head_start + jump_cost * j``, with
     j the share of its remaining weights that pruning removed.
     """
+    import flax.linen as nn
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from sbx_eaudeqn.population import init_population, select_and_explore
+    from sbx_eaudeqn.pruning import mask_sparsity
+
+    tx = optax.adam(1e-3)
     rng = np.random.default_rng(seed)
     keys = jax.random.split(jax.random.PRNGKey(seed), 5)
     params = jax.vmap(lambda k: nn.Dense(100).init(k, jnp.ones((1, 100))))(keys)
-    population = init_population(params, TX)
+    population = init_population(params, tx)
     fresh = np.zeros(5, bool)
     relative_jump = np.zeros(5)
     leader_sparsity = []
@@ -56,7 +67,7 @@ def simulate(sparsity_scale: float = 1.0, capacity: float | None = None, seed: i
             losses += 10.0 * np.maximum(sparsities - capacity, 0.0)
         population = population.replace(cumulated_losses=jnp.asarray(losses, jnp.float32))
         population, info = select_and_explore(
-            population, jax.random.PRNGKey(seed * 100_003 + index), index * period, period, total, tx=TX,
+            population, jax.random.PRNGKey(seed * 100_003 + index), index * period, period, total, tx=tx,
             tournament_size=3, sparsity_scale=sparsity_scale, max_prune_fraction=0.2, prune_scope="layerwise",
         )
         fresh = np.asarray(info["duplicates"])

@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import argparse
 import io
+import pathlib
+import sys
 import time
+from typing import TYPE_CHECKING
 
-import gymnasium as gym
-import jax.numpy as jnp
 import numpy as np
-import sbx
-from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv
 
-from sbx_eaudeqn import EauDeSAC
-from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
+if TYPE_CHECKING:
+    import sbx
+
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+# JAX, SBX and the package are imported where they are used, so that --help answers at once.
 
 ENV_ID = "Pendulum-v1"
 DENSE_STEPS, FINE_TUNE_STEPS, ACTOR_SPARSITY = 20_000, 10_000, 0.8
@@ -33,6 +38,11 @@ ROWS = ("dense", "EauDe fine-tuned", "one-shot pruned (actor + critic)", "one-sh
 
 def greedy_return(model, seed: int) -> float:
     """Mean deterministic return over 10 episodes on an eval env seeded with ``seed``."""
+    import gymnasium as gym
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
     env = DummyVecEnv([lambda: Monitor(gym.make(ENV_ID))])
     env.seed(seed)
     mean, _ = evaluate_policy(model, env, n_eval_episodes=10, deterministic=True)
@@ -41,6 +51,10 @@ def greedy_return(model, seed: int) -> float:
 
 def magnitude_pruned(params, sparsity: float):
     """``params`` with each kernel pruned to ``sparsity`` by magnitude (layerwise scope)."""
+    import jax.numpy as jnp
+
+    from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks
+
     if sparsity <= 0:
         return params
     return apply_masks(params, grow_masks(params, dense_masks(params), jnp.float32(sparsity), "layerwise"))
@@ -48,6 +62,8 @@ def magnitude_pruned(params, sparsity: float):
 
 def one_shot(dense: sbx.SAC, actor_sparsity: float, critic_sparsity: float) -> sbx.SAC:
     """A copy of ``dense`` (saved and reloaded) with actor and critic magnitude-pruned once."""
+    import sbx
+
     buffer = io.BytesIO()
     dense.save(buffer)
     buffer.seek(0)
@@ -60,11 +76,17 @@ def one_shot(dense: sbx.SAC, actor_sparsity: float, critic_sparsity: float) -> s
 
 def sparsities(model) -> tuple[float, float]:
     """(critic, actor) sparsity of an SBX SAC, measured from its weights."""
+    from sbx_eaudeqn.pruning import weight_sparsity
+
     return float(weight_sparsity(model.policy.qf_state.params)), float(weight_sparsity(model.policy.actor_state.params))
 
 
 def run_seed(seed: int) -> dict[str, tuple[float, float, float, float]]:
     """Row name -> (return, critic sparsity, actor sparsity, seconds) for one seed."""
+    import sbx
+
+    from sbx_eaudeqn import EauDeSAC
+
     eval_seed = 10_000 + seed
     start = time.time()
     dense = sbx.SAC("MlpPolicy", ENV_ID, learning_rate=1e-3, seed=seed)

@@ -6,22 +6,13 @@ numpy alone and the RL Zoo start-up hook stays cheap.
 
 import importlib
 
-_NAMES = {
-    "EauDeSAC": "sbx_eaudeqn.sac",
-    "PolyPruneSAC": "sbx_eaudeqn.sac",
-    "EauDeDQN": "sbx_eaudeqn.dqn",
-    "PolyPruneDQN": "sbx_eaudeqn.dqn",
+from sbx_eaudeqn.registry import ALGORITHMS
+
+# Public name -> defining module; the algorithms come from sbx_eaudeqn.registry.
+_NAMES = {algorithm.class_name: algorithm.module for algorithm in ALGORITHMS} | {
     "HEAD_SIZES": "sbx_eaudeqn.dqn",
     "MINATAR_HEAD_SIZES": "sbx_eaudeqn.minatar",
     "MinAtarPolicy": "sbx_eaudeqn.minatar",
-    "EauDeTD3": "sbx_eaudeqn.td3",
-    "PolyPruneTD3": "sbx_eaudeqn.td3",
-    "EauDeTQC": "sbx_eaudeqn.tqc",
-    "PolyPruneTQC": "sbx_eaudeqn.tqc",
-    "EauDeCrossQ": "sbx_eaudeqn.crossq",
-    "PolyPruneCrossQ": "sbx_eaudeqn.crossq",
-    "EauDeCQL": "sbx_eaudeqn.cql",
-    "PolyPruneCQL": "sbx_eaudeqn.cql",
     "export": "sbx_eaudeqn.exporting",
     "SparsePolicy": "sbx_eaudeqn.sparse_policy",
 }

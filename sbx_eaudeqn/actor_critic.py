@@ -22,19 +22,18 @@ import jax.numpy as jnp
 from gymnasium import spaces
 
 from sbx_eaudeqn.actor_pruning import ActorPruningMixin
-from sbx_eaudeqn.common import (
-    EauDeMixin,
-    PolyPruneMixin,
-    PopulationMixin,
+from sbx_eaudeqn.common import PopulationMixin
+from sbx_eaudeqn.critic_state import critic_extra, critic_opt_states, critic_params, is_state, member_critic, with_leader
+from sbx_eaudeqn.eaude import EauDeMixin
+from sbx_eaudeqn.options import (
+    TARGET_UPDATES,
     check_action_space,
-    critic_extra,
-    critic_opt_states,
-    critic_params,
-    is_state,
-    member_critic,
-    with_leader,
+    check_choice,
+    check_period,
+    check_recovery_fraction,
 )
-from sbx_eaudeqn.population import check_choice, check_period, population_step, set_learning_rate
+from sbx_eaudeqn.polyprune import PolyPruneMixin
+from sbx_eaudeqn.population import population_step, set_learning_rate
 from sbx_eaudeqn.pruning import apply_masks
 
 
@@ -199,14 +198,6 @@ def targets_from_online(critic: Any) -> Any:
     return jax.tree_util.tree_map(lambda state: state.replace(target_params=state.params), critic, is_leaf=is_state)
 
 
-# How the target critic follows the leader (issue 19's comparison, docs/design.md):
-# "polyak": SBX's Polyak average towards the current leader after every gradient step (the paper's
-# "soft target update");
-# "selection": the leader copied into the target at each selection and held during the period, as
-# DQN's hard target, so that every member fits the same fixed target until it is judged.
-TARGET_UPDATES = ("polyak", "selection")
-
-
 class EauDeActorCritic(EauDeMixin):
     """EauDe's constructor arguments for an actor-critic algorithm (mixed in before its population class).
 
@@ -232,7 +223,6 @@ class EauDeActorCritic(EauDeMixin):
 
     # Models saved before these options existed load with the behaviour they were trained with.
     target_update = "polyak"
-    copy_optimizer = "reset"
     recovery_fraction = 0.0
 
     def __init__(self, policy, env, population_size: int = 5, tournament_size: int | None = None,
@@ -244,9 +234,7 @@ class EauDeActorCritic(EauDeMixin):
                               population_init, copy_optimizer, tie_tolerance)
         self.selection_period = check_period("selection_period", selection_period)
         self.target_update = check_choice("target_update", target_update, TARGET_UPDATES)
-        if not 0.0 <= recovery_fraction < 1.0:
-            raise ValueError(f"recovery_fraction must be in [0, 1), got {recovery_fraction!r}")
-        self.recovery_fraction = float(recovery_fraction)
+        self.recovery_fraction = check_recovery_fraction(recovery_fraction)
         super().__init__(policy, env, **kwargs)
 
     @property

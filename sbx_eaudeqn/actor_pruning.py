@@ -13,7 +13,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, weight_sparsity
-from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
+from sbx_eaudeqn.options import check_polynomial_args
+from sbx_eaudeqn.schedules import polynomial_sparsity
 
 
 class ActorPruningMixin:

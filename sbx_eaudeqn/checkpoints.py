@@ -41,10 +41,11 @@ def algorithm_name(cls: type) -> str:
     That is the first class of its MRO that the package exports, so a user's subclass of EauDeSAC
     reads and writes EauDeSAC files, and shared helper classes (``SACSteps``) never name a file.
     """
-    from sbx_eaudeqn import _NAMES
+    from sbx_eaudeqn.registry import ALGORITHMS
 
+    public = {algorithm.class_name: algorithm.module for algorithm in ALGORITHMS}
     for klass in cls.__mro__:
-        if _NAMES.get(klass.__name__) == klass.__module__:
+        if public.get(klass.__name__) == klass.__module__:
             return klass.__name__
     return cls.__name__
 

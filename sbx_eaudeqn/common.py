@@ -1,4 +1,4 @@
-"""What the EauDe and PolyPrune algorithms share on top of their SBX parents.
+"""The population bookkeeping that every EauDe and PolyPrune algorithm shares on top of its SBX parent.
 
 Each algorithm keeps its online networks in a :class:`~sbx_eaudeqn.population.PopulationState`
 (K members for EauDe, one for PolyPrune). At the end of every period (a number of gradient steps, or
@@ -8,51 +8,20 @@ chunks that end exactly on those, so that a selection or pruning never falls ins
 
 from __future__ import annotations
 
-import os
-import sys
-import warnings
 from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
 import jax
-import jax.numpy as jnp
 import numpy as np
-from flax.training.train_state import TrainState
 from gymnasium import spaces
 from sbx.common.type_aliases import ReplayBufferSamplesNp
 
 from sbx_eaudeqn.checkpoints import CheckpointMixin
+from sbx_eaudeqn.critic_state import critic_extra, critic_params, critic_txs, is_state, with_leader
+from sbx_eaudeqn.options import check_prune_scope
+from sbx_eaudeqn.population import PopulationState, init_population, with_losses_reset
+from sbx_eaudeqn.pruning import layer_sparsities, stacked_weight_sparsity
 from sbx_eaudeqn.warm_start import WarmStartMixin
-from sbx_eaudeqn.population import (
-    PopulationState,
-    check_choice,
-    check_eaude_args,
-    init_population,
-    prune_population,
-    select_and_explore,
-    with_losses_reset,
-)
-from sbx_eaudeqn.pruning import check_prune_scope, layer_sparsities, stacked_weight_sparsity
-from sbx_eaudeqn.schedules import check_polynomial_args, polynomial_sparsity
-from sbx_eaudeqn.selection_log import SelectionLog
-
-
-def check_action_space(env: Any, allowed: type[spaces.Space], algorithm: str) -> None:
-    """Raise a ValueError when ``env`` (an env, a VecEnv or an env id) has an unsupported action space."""
-    if env is None:
-        return
-    if isinstance(env, str):
-        probe = gym.make(env)
-        action_space = probe.action_space
-        probe.close()
-    else:
-        action_space = env.action_space
-    if not isinstance(action_space, allowed):
-        raise ValueError(
-            f"{algorithm} supports only {allowed.__name__} action spaces (env action_space), "
-            f"got {type(action_space).__name__}"
-        )
 
 
 class PopulationMixin(CheckpointMixin, WarmStartMixin):
@@ -140,7 +109,7 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
             members = [leader] * self.population_size
         else:
             members = [leader] + [self._init_member(k, inputs) for k in member_keys]
-        stack = lambda *trees: jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *trees)  # noqa: E731
+        stack = lambda *trees: jax.tree_util.tree_map(lambda *leaves: jax.numpy.stack(leaves), *trees)  # noqa: E731
         extras = [extra for _, extra in members]
         population = init_population(
             stack(*(params for params, _ in members)), critic_txs(critic), None if extras[0] is None else stack(*extras)
@@ -308,184 +277,8 @@ def _rename_pre_0_2_attributes(model: Any) -> None:
             setattr(model, new, model.__dict__.pop(old))
 
 
-def is_state(node: Any) -> bool:
-    """True for a flax ``TrainState`` (a critic state), to treat it as a leaf in a tree of critic states."""
-    return isinstance(node, TrainState)
-
-
-def critic_params(critic: Any) -> Any:
-    """The parameters of a critic state, or a tuple of them for a tuple of states."""
-    return jax.tree_util.tree_map(lambda state: state.params, critic, is_leaf=is_state)
-
-
-def critic_opt_states(critic: Any) -> Any:
-    """The optimizer state of a critic state, or a tuple of them for a tuple of states."""
-    return jax.tree_util.tree_map(lambda state: state.opt_state, critic, is_leaf=is_state)
-
-
-def critic_txs(critic: Any) -> Any:
-    """The optimizer of a critic state, or a tuple of them for a tuple of states."""
-    return jax.tree_util.tree_map(lambda state: state.tx, critic, is_leaf=is_state)
-
-
-def critic_extra(critic: Any) -> Any:
-    """The batch statistics of a critic state that has them (CrossQ), else None."""
-    return getattr(critic, "batch_stats", None)
-
-
-def member_critic(critic: Any, params: Any, opt_state: Any, extra: Any = None) -> Any:
-    """The critic state(s) of one member: SBX's state with the member's parameters and optimizer state.
-
-    The target parameters stay the shared ones.
-    """
-    member = jax.tree_util.tree_map(lambda state, p, o: state.replace(params=p, opt_state=o), critic, params, opt_state,
-                                    is_leaf=is_state)
-    return member if extra is None else member.replace(batch_stats=extra)
-
-
-def with_leader(critic: Any, population: PopulationState) -> Any:
-    """The critic state(s) with the parameters (and batch statistics) of slot 0, the leader."""
-    critic = jax.tree_util.tree_map(lambda state, p: state.replace(params=p), critic, first_member(population.params),
-                                    is_leaf=is_state)
-    return critic if population.extra is None else critic.replace(batch_stats=first_member(population.extra))
-
-
-@jax.jit
-def first_member(stacked: Any) -> Any:
-    """Member 0 of a stacked tree (one compiled call rather than one per leaf)."""
-    return jax.tree_util.tree_map(lambda leaf: leaf[0], stacked)
-
-
 def host_floats(values: jax.Array) -> list[float]:
     """A small device array as a list of Python floats (one transfer)."""
     return [float(v) for v in np.asarray(values)]
 
 
-# How members 1..K-1 start: independent random inits (as AdaQN's members), or copies of the target,
-# as the paper describes EauDe's online networks (they then differ only after the first selection).
-POPULATION_INITS = ("independent", "copies")
-# What a pruned copy's optimizer starts from: a fresh state (the paper, after Asadi et al. 2023), or its
-# parent's moments.
-COPY_OPTIMIZERS = ("reset", "inherit")
-
-
-# Gradient steps a pruned copy needs to recover before it is judged: with 512 per selection EauDeDQN
-# reaches the paper's regime on CartPole, with 256 the copies fall behind, with 128 it stalls
-# (docs/results/sparsity_study/, findings 3 and 10); EauDeSAC on Pendulum-v1 likewise (issue 19).
-MIN_STEPS_PER_SELECTION = 500
-
-
-# Packages whose frames lie between a user's constructor call and our warnings.
-_LIBRARY_FOLDERS = (os.path.dirname(__file__) + os.sep, f"{os.sep}sbx{os.sep}", f"{os.sep}stable_baselines3{os.sep}")
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` that makes a warning point at the first caller outside sbx_eaudeqn, SBX and SB3
-    (Python 3.11 has no ``skip_file_prefixes``): the user's constructor call, not our setup code."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and any(folder in frame.f_code.co_filename for folder in _LIBRARY_FOLDERS):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def check_tie_tolerance(tie_tolerance: float) -> float:
-    """Return ``tie_tolerance`` as a float, or raise a ValueError unless it is a finite number >= 0."""
-    if isinstance(tie_tolerance, bool) or not isinstance(tie_tolerance, (int, float)) or not 0 <= tie_tolerance < float("inf"):
-        raise ValueError(f"tie_tolerance must be a number >= 0 (standard errors of the lowest L_k; 0: the strict minimum), "
-                         f"got {tie_tolerance!r}")
-    return float(tie_tolerance)
-
-
-class EauDeMixin(PopulationMixin):
-    """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
-
-    # The constructor arguments that set the gradient steps per selection, named in the warning.
-    _selection_period_settings = "selection_period"
-
-    def _gradient_steps_per_selection(self) -> float | None:
-        """Gradient steps in one selection period, or None where the settings do not fix it."""
-        raise NotImplementedError  # pragma: no cover - overridden
-
-    def _check_selection_period(self) -> None:
-        """Warn when one selection period gives fewer gradient steps than a pruned copy needs to recover."""
-        steps = self._gradient_steps_per_selection()
-        if steps is not None and steps < MIN_STEPS_PER_SELECTION:
-            warnings.warn(
-                f"{type(self).__name__}: one selection period holds {steps:g} gradient steps, fewer than the "
-                f"{MIN_STEPS_PER_SELECTION} a pruned copy needs to recover before it is judged; pruned copies "
-                f"will rarely win and the discovered sparsity will stall. Raise {self._selection_period_settings} "
-                f"so that a period holds at least {MIN_STEPS_PER_SELECTION} gradient steps.",
-                UserWarning,
-                stacklevel=_user_stacklevel(),
-            )
-
-    # Models saved before parsimony among ties existed load with the paper's strict minimum.
-    tie_tolerance = 0.0
-
-    def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
-                         max_prune_fraction: float, prune_scope: str, population_init: str = "independent",
-                         copy_optimizer: str = "reset", tie_tolerance: float = 0.0) -> None:
-        self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
-        self.tie_tolerance = check_tie_tolerance(tie_tolerance)
-        self.population_init = check_choice("population_init", population_init, POPULATION_INITS)
-        self.copy_optimizer = check_choice("copy_optimizer", copy_optimizer, COPY_OPTIMIZERS)
-        self.sparsity_scale = float(sparsity_scale)
-        self.max_prune_fraction = float(max_prune_fraction)
-        self.selection_log = SelectionLog(population_size)
-        self._init_population_args(population_size, prune_scope)
-
-    def _select_or_prune(self) -> None:
-        self._select()
-
-    def _select(self) -> None:
-        """Selection (see :func:`~sbx_eaudeqn.population.select_and_explore`); the leader ends in slot 0."""
-        t, period, total = self._training_times()
-        self.key, selection_key = jax.random.split(self.key)  # type: ignore[has-type]
-        self.population, info = select_and_explore(
-            self.population,
-            selection_key,
-            t,
-            period,
-            total,
-            tx=critic_txs(self._critic()),
-            tournament_size=self.tournament_size,
-            sparsity_scale=self.sparsity_scale,
-            max_prune_fraction=self.max_prune_fraction,
-            prune_scope=self.prune_scope,
-            reset_copies=getattr(self, "copy_optimizer", "reset") == "reset",
-            tie_tolerance=self.tie_tolerance,
-        )
-        self._sync_leader_to_policy()
-        info = jax.device_get(info)  # one transfer for all the values logged
-        self.selection_log.record(self.num_timesteps, info)  # type: ignore[attr-defined]
-        losses = {f"train/cumulated_loss_{k}": float(loss) for k, loss in enumerate(info["cumulated_losses"])}
-        self._update_population_logs(losses | {"train/leader": int(info["leader"])} | self.selection_log.logger_values())
-
-
-class PolyPruneMixin(PopulationMixin):
-    """PolyPrune: one network, magnitude-pruned to the polynomial schedule's sparsity at the end of each period."""
-
-    def _init_polyprune_args(self, final_sparsity: float, prune_start: float, prune_end: float,
-                             prune_exponent: float, prune_scope: str) -> None:
-        check_polynomial_args(final_sparsity, prune_start, prune_end, prune_exponent)
-        self.final_sparsity = float(final_sparsity)
-        self.prune_start = float(prune_start)
-        self.prune_end = float(prune_end)
-        self.prune_exponent = float(prune_exponent)
-        self._pruned_to = 0.0  # the last scheduled sparsity applied
-        self._init_population_args(1, prune_scope)
-
-    def _select_or_prune(self) -> None:
-        self._prune()
-
-    def _prune(self) -> None:
-        """Grow the mask to s(t / L); the optimizer state is kept (Ceron et al. 2024)."""
-        t, _, total = self._training_times()
-        target = polynomial_sparsity(t / total, self.final_sparsity, self.prune_start, self.prune_end, self.prune_exponent)
-        self._population_logs["train/scheduled_sparsity"] = target
-        if target <= self._pruned_to:
-            return  # masks only grow: nothing to do (before the start, after the end, or repeated prunings)
-        self._pruned_to = target
-        self.population = prune_population(self.population, np.float32(target), self.prune_scope)
-        self._sync_leader_to_policy()
-        self._update_population_logs()

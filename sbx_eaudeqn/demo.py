@@ -20,7 +20,7 @@ from stable_baselines3.common.monitor import Monitor
 from sbx_eaudeqn import EauDeDQN
 from sbx_eaudeqn.callbacks import SparsityHistoryCallback
 from sbx_eaudeqn.plot import plot_sparsity_history
-from sbx_eaudeqn.zoo import accepted_keywords, bundled_hyperparams
+from sbx_eaudeqn.hyperparams import accepted_keywords, bundled_hyperparams
 
 
 def greedy_return(model, env_id: str) -> tuple[float, float]:

@@ -19,9 +19,12 @@ from gymnasium import spaces
 from sbx import DQN
 from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 
-from sbx_eaudeqn.common import MIN_STEPS_PER_SELECTION, EauDeMixin, PolyPruneMixin, PopulationMixin, check_action_space
+from sbx_eaudeqn.common import PopulationMixin
+from sbx_eaudeqn.eaude import EauDeMixin
 from sbx_eaudeqn.minatar import MinAtarPolicy
-from sbx_eaudeqn.population import acting_probabilities, check_period, population_step
+from sbx_eaudeqn.options import MIN_STEPS_PER_SELECTION, check_action_space, check_period
+from sbx_eaudeqn.polyprune import PolyPruneMixin
+from sbx_eaudeqn.population import acting_probabilities, population_step
 from sbx_eaudeqn.xla_options import CPU_CNN_COMPILER_OPTIONS, cpu_cnn_compiler_options, trains_unrolled  # noqa: F401
 
 # Head widths (units of the first linear layer after the Nature CNN torso) used to compare network
@@ -46,6 +49,13 @@ def _compiled_unrolled_steps():
     return jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS, compiler_options=cpu_cnn_compiler_options())
 
 
+def target_update_env_steps(model: Any) -> int:
+    """A DQN's target period in environment steps: ours store it; SBX's DQN (and models saved before
+    it was stored) keep only the number of ``_on_step`` calls, one per step of all ``n_envs`` envs."""
+    stored = model.__dict__.get("target_update_env_steps")
+    return int(stored) if stored is not None else int(model.target_update_interval) * int(model.n_envs)
+
+
 def gradient_steps_per_target_update(target_update_interval: int, train_freq: int, gradient_steps: int,
                                      n_envs: int = 1) -> float:
     """Gradient steps between two target updates of an SB3/SBX DQN (EauDeDQN's selection period).
@@ -65,16 +75,18 @@ class _PopulationQDQN(PopulationMixin, DQN):
 
     def __init__(self, policy, env, **dqn_kwargs: Any) -> None:
         check_action_space(env, spaces.Discrete, type(self).__name__)
+        if "target_update_interval" in dqn_kwargs:  # SBX accepts 0 and dies in learn (modulo by zero)
+            check_period("target_update_interval", dqn_kwargs["target_update_interval"])
         super().__init__(policy, env, **dqn_kwargs)
 
     def _setup_model(self) -> None:
-        # SBX divides target_update_interval by n_envs in _setup_model, so each load would divide
-        # the saved (already divided) value again. A loaded model keeps its saved value.
-        saved_interval = self.target_update_interval
-        is_load = self.population is not None
+        if self.population is None:  # constructed, not loaded: the user's target period, stored once
+            self.target_update_env_steps = int(self.target_update_interval)
         self._setup_with_population()
-        if is_load:
-            self.target_update_interval = saved_interval
+        # SBX counts target updates in calls of _on_step, one per step of all n_envs envs, and divides
+        # its attribute by n_envs in _setup_model, which a load would repeat on the divided value:
+        # derive it from the environment steps instead, at construction and at load alike.
+        self.target_update_interval = max(target_update_env_steps(self) // self.n_envs, 1)
 
     def _example_inputs(self) -> tuple:
         return (jnp.asarray([self.observation_space.sample()]),)
@@ -221,8 +233,7 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         """Gradient steps between two target updates, or None where the settings do not fix it."""
         if self.train_freq.unit != TrainFrequencyUnit.STEP:
             return None  # train_freq counts episodes
-        # SBX has already divided target_update_interval by n_envs: it counts calls, as train_freq does.
-        return gradient_steps_per_target_update(self.target_update_interval * self.n_envs, self.train_freq.frequency,
+        return gradient_steps_per_target_update(target_update_env_steps(self), self.train_freq.frequency,
                                                 self.gradient_steps, self.n_envs)
 
     def _gradient_steps_per_selection(self) -> float | None:

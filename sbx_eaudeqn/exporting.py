@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse
 from gymnasium import spaces
 
+from sbx_eaudeqn.registry import BY_NAME, SBX_PARENTS, algorithm_class
 from sbx_eaudeqn.sparse_policy import FORMAT, VERSION
 
 
@@ -166,28 +167,14 @@ def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
     return path
 
 
-ALGORITHMS = {
-    "eaudedqn": ("sbx_eaudeqn", "EauDeDQN"), "polyprunedqn": ("sbx_eaudeqn", "PolyPruneDQN"),
-    "eaudecql": ("sbx_eaudeqn", "EauDeCQL"), "polyprunecql": ("sbx_eaudeqn", "PolyPruneCQL"),
-    "eaudesac": ("sbx_eaudeqn", "EauDeSAC"), "polyprunesac": ("sbx_eaudeqn", "PolyPruneSAC"),
-    "eaudetd3": ("sbx_eaudeqn", "EauDeTD3"), "polyprunetd3": ("sbx_eaudeqn", "PolyPruneTD3"),
-    "eaudetqc": ("sbx_eaudeqn", "EauDeTQC"), "polyprunetqc": ("sbx_eaudeqn", "PolyPruneTQC"),
-    "eaudecrossq": ("sbx_eaudeqn", "EauDeCrossQ"), "polyprunecrossq": ("sbx_eaudeqn", "PolyPruneCrossQ"),
-    "dqn": ("sbx", "DQN"), "sac": ("sbx", "SAC"), "td3": ("sbx", "TD3"), "tqc": ("sbx", "TQC"),
-    "crossq": ("sbx", "CrossQ"),
-}
-
-
 def main(argv: list[str] | None = None) -> None:
-    import importlib
-
     parser = argparse.ArgumentParser(description="Export a saved SBX/sbx-eaudeqn model as a sparse numpy policy.")
-    parser.add_argument("--algo", required=True, choices=sorted(ALGORITHMS), help="the algorithm that saved it")
+    parser.add_argument("--algo", required=True, choices=sorted([*BY_NAME, *SBX_PARENTS]),
+                        help="the algorithm that saved it")
     parser.add_argument("model", help="a model .zip (model.save or rl_zoo3 train)")
     parser.add_argument("out", help="the .npz file to write")
     args = parser.parse_args(argv)
-    module, name = ALGORITHMS[args.algo]
-    model = getattr(importlib.import_module(module), name).load(args.model, buffer_size=1)
+    model = algorithm_class(args.algo).load(args.model, buffer_size=1)
     path = export(model, args.out)
     print(f"sparse policy written: {path} ({path.stat().st_size} bytes)")
 

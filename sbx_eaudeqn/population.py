@@ -35,10 +35,7 @@ import numpy as np
 import optax
 
 from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, mask_sparsity
-from sbx_eaudeqn.schedules import check_sampler_args, sample_sparsity
-
-DEFAULT_TOURNAMENT_SIZE = 3
-
+from sbx_eaudeqn.schedules import sample_sparsity
 
 class PopulationState(flax.struct.PyTreeNode):
     """Stacked state of K members (every leaf has a leading axis K).
@@ -76,44 +73,6 @@ class PopulationState(flax.struct.PyTreeNode):
 
 def _take(tree: Any, index: Any) -> Any:
     return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
-
-
-def check_population_args(population_size: int, tournament_size: int | None) -> int:
-    """Validate K and the tournament size; return the tournament size to use.
-
-    ``tournament_size=None`` means the default, min(3, K).
-    """
-    if isinstance(population_size, bool) or not isinstance(population_size, int) or population_size < 1:
-        raise ValueError(f"population_size must be an integer >= 1, got {population_size!r}")
-    if tournament_size is None:
-        return min(DEFAULT_TOURNAMENT_SIZE, population_size)
-    if isinstance(tournament_size, bool) or not isinstance(tournament_size, int):
-        raise ValueError(f"tournament_size must be an integer in [1, population_size={population_size}], got {tournament_size!r}")
-    if not 1 <= tournament_size <= population_size:
-        raise ValueError(f"tournament_size must be in [1, population_size={population_size}], got {tournament_size}")
-    return tournament_size
-
-
-def check_period(name: str, value: int) -> int:
-    """Raise a ValueError unless ``value`` is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
-
-
-def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    """Return ``value`` or raise a ValueError naming ``name`` and the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-    return value
-
-
-def check_eaude_args(
-    population_size: int, tournament_size: int | None, sparsity_scale: float, max_prune_fraction: float
-) -> int:
-    """All EauDe constructor checks in one call; returns the tournament size to use."""
-    check_sampler_args(sparsity_scale, max_prune_fraction)
-    return check_population_args(population_size, tournament_size)
 
 
 def init_opt_state(tx: Any, params: Any) -> Any:

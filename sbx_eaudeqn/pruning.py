@@ -4,7 +4,8 @@ A weight is *prunable* when it is a kernel (``nn.Dense`` or ``nn.Conv``); biases
 parameters are never pruned. A mask tree has the structure and shapes of the parameter tree, with
 boolean leaves (``True`` = weight kept); non-prunable leaves are all ``True``.
 
-Setting sparsity ``s`` zeroes the lowest-magnitude weights, in one of three scopes:
+Setting sparsity ``s`` zeroes the lowest-magnitude weights, in one of three scopes (the table
+:data:`PRUNE_SCOPES`):
 
 - ``"layerwise"``: ``round(s * n)`` of each layer of ``n`` weights (JaxPruner's uniform distribution);
 - ``"global"``: ``round(s * N)`` of all ``N`` prunable weights together (one threshold);
@@ -32,7 +33,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-PRUNE_SCOPES = ("layerwise", "global", "erk")
 # The score of the weight each output unit keeps: above any magnitude, so it is pruned last.
 _PROTECTED = jnp.inf
 
@@ -48,13 +48,6 @@ def is_prunable(path: tuple) -> bool:
 def _key_name(key: Any) -> Any:
     """The name in one step of a pytree path: a dict key, or a flax attribute name."""
     return getattr(key, "key", getattr(key, "name", key))
-
-
-def check_prune_scope(prune_scope: str) -> str:
-    """Return ``prune_scope`` or raise a ValueError naming the allowed values."""
-    if prune_scope not in PRUNE_SCOPES:
-        raise ValueError(f"prune_scope must be one of {PRUNE_SCOPES}, got {prune_scope!r}")
-    return prune_scope
 
 
 def dense_masks(params: Params) -> Masks:
@@ -124,50 +117,57 @@ def erk_densities(shapes: list[tuple[int, ...]], sparsity: jax.Array) -> jax.Arr
     return jnp.clip(jnp.where(dense, 1.0, eps * raw), 0.0, 1.0)
 
 
+def _each_layer_to(kernels: list, masks: list, layer_sparsity: jax.Array) -> list:
+    """Each kernel pruned to its own sparsity ``layer_sparsity[i]``, by magnitude."""
+    return [_keep_mask(_scores(kernel, mask), _n_to_prune(layer_sparsity[i], kernel.size)).reshape(kernel.shape)
+            for i, (kernel, mask) in enumerate(zip(kernels, masks))]
+
+
+def _layerwise(kernels: list, masks: list, sparsity: jax.Array) -> list:
+    """Every kernel to s (JaxPruner's uniform distribution)."""
+    return _each_layer_to(kernels, masks, jnp.full(len(kernels), sparsity))
+
+
+def _erk(kernels: list, masks: list, sparsity: jax.Array) -> list:
+    """Every kernel to its Erdős–Rényi-Kernel share of s (:func:`erk_densities`)."""
+    return _each_layer_to(kernels, masks, 1.0 - erk_densities([kernel.shape for kernel in kernels], sparsity))
+
+
+def _global(kernels: list, masks: list, sparsity: jax.Array) -> list:
+    """One magnitude threshold over all kernels together."""
+    all_scores = jnp.concatenate([_scores(kernel, mask) for kernel, mask in zip(kernels, masks)])
+    keep_all = _keep_mask(all_scores, _n_to_prune(sparsity, all_scores.size))
+    keeps, offset = [], 0
+    for kernel in kernels:
+        keeps.append(keep_all[offset : offset + kernel.size].reshape(kernel.shape))
+        offset += kernel.size
+    return keeps
+
+
+# The pruning scopes, by the name ``prune_scope`` takes: (kernels, their masks, s) -> the weights each
+# kernel keeps (the old masks are applied after, so masks only grow). A new scope is one function and
+# one row here.
+PRUNE_SCOPES = {"layerwise": _layerwise, "global": _global, "erk": _erk}
+
+
 def grow_masks(params: Params, masks: Masks, sparsity: jax.Array, prune_scope: str = "layerwise") -> Masks:
     """Masks with at least ``sparsity`` of the prunable weights pruned, by magnitude.
 
     :param params: parameter tree (one network, no leading population axis).
     :param masks: current masks; weights they prune stay pruned.
     :param sparsity: target fraction s in [0, 1] (may be traced).
-    :param prune_scope: ``"layerwise"`` (each kernel leaf to s), ``"global"`` (one threshold) or
-        ``"erk"`` (each kernel to its Erdős–Rényi-Kernel share of s).
+    :param prune_scope: a key of :data:`PRUNE_SCOPES`.
     :return: new masks. Where ``round(s * n)`` is below the number already pruned, nothing changes;
         each output unit keeps its largest weight whatever ``s`` asks.
     """
-    check_prune_scope(prune_scope)
     paths_params = jax.tree_util.tree_leaves_with_path(params)
     mask_leaves = jax.tree_util.tree_leaves(masks)
-    treedef = jax.tree_util.tree_structure(masks)
     prunable = [is_prunable(path) for path, _ in paths_params]
-    param_leaves = [leaf for _, leaf in paths_params]
-
-    if prune_scope in ("layerwise", "erk"):
-        kernels = [p for p, flag in zip(param_leaves, prunable) if flag]
-        layer_sparsity = (1.0 - erk_densities([p.shape for p in kernels], sparsity) if prune_scope == "erk"
-                          else jnp.full(len(kernels), sparsity))
-        new_leaves, layer = [], 0
-        for keep_old, p, flag in zip(mask_leaves, param_leaves, prunable):
-            if not flag:
-                new_leaves.append(keep_old)
-                continue
-            n_pruned = _n_to_prune(layer_sparsity[layer], p.size)
-            new_leaves.append(_keep_mask(_scores(p, keep_old), n_pruned).reshape(p.shape) & keep_old)
-            layer += 1
-        return jax.tree_util.tree_unflatten(treedef, new_leaves)
-
-    kernels = [(p, m) for p, m, flag in zip(param_leaves, mask_leaves, prunable) if flag]
-    all_scores = jnp.concatenate([_scores(p, m) for p, m in kernels])
-    keep_all = _keep_mask(all_scores, _n_to_prune(sparsity, all_scores.size))
-    new_leaves, offset = [], 0
-    for keep_old, p, flag in zip(mask_leaves, param_leaves, prunable):
-        if not flag:
-            new_leaves.append(keep_old)
-            continue
-        keep = keep_all[offset : offset + p.size].reshape(p.shape)
-        offset += p.size
-        new_leaves.append(keep & keep_old)
-    return jax.tree_util.tree_unflatten(treedef, new_leaves)
+    kernels = [leaf for (_, leaf), flag in zip(paths_params, prunable) if flag]
+    kernel_masks = [mask for mask, flag in zip(mask_leaves, prunable) if flag]
+    keeps = iter(PRUNE_SCOPES[prune_scope](kernels, kernel_masks, sparsity))
+    new_leaves = [next(keeps) & mask if flag else mask for mask, flag in zip(mask_leaves, prunable)]
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(masks), new_leaves)
 
 
 def mask_sparsity(masks: Masks) -> jax.Array:

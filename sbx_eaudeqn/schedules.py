@@ -10,27 +10,6 @@ import jax
 import jax.numpy as jnp
 
 
-def check_polynomial_args(
-    final_sparsity: float, prune_start: float, prune_end: float, prune_exponent: float, prefix: str = ""
-) -> None:
-    """Raise a ValueError naming the parameter when a polynomial-schedule argument is out of range.
-
-    :param prefix: prepended to the parameter names in messages (``"actor_"`` for the actor's schedule).
-    """
-    if not 0.0 <= final_sparsity < 1.0:
-        raise ValueError(f"{prefix}final_sparsity must be in [0, 1), got {final_sparsity}")
-    for name, value in (("prune_start", prune_start), ("prune_end", prune_end)):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{prefix}{name} must be in [0, 1] (a fraction of the training length), got {value}")
-    if prune_start >= prune_end:
-        raise ValueError(
-            f"{prefix}prune_start must be < {prefix}prune_end, got {prefix}prune_start={prune_start}, "
-            f"{prefix}prune_end={prune_end}"
-        )
-    if not prune_exponent > 0:
-        raise ValueError(f"{prefix}prune_exponent must be > 0, got {prune_exponent}")
-
-
 def polynomial_sparsity(
     progress: float, final_sparsity: float, prune_start: float, prune_end: float, prune_exponent: float = 3.0
 ) -> float:
@@ -50,14 +29,6 @@ def polynomial_sparsity(
         return float(final_sparsity)
     fraction = (progress - prune_start) / (prune_end - prune_start)
     return float(final_sparsity * (1.0 - (1.0 - fraction) ** prune_exponent))
-
-
-def check_sampler_args(sparsity_scale: float, max_prune_fraction: float) -> None:
-    """Raise a ValueError naming the parameter when an Eq. 3 argument is out of range."""
-    if not sparsity_scale > 0:
-        raise ValueError(f"sparsity_scale must be > 0, got {sparsity_scale}")
-    if not 0.0 < max_prune_fraction <= 1.0:
-        raise ValueError(f"max_prune_fraction must be in (0, 1], got {max_prune_fraction}")
 
 
 def sample_sparsity(

@@ -73,7 +73,9 @@ def dense_hyperparameters(dense: Any, cls: type) -> dict[str, Any]:
             continue
         hyperparameters[name] = getattr(dense, attribute)
     if "target_update_interval" in hyperparameters:
-        hyperparameters["target_update_interval"] = int(dense.target_update_interval) * int(dense.n_envs)
+        from sbx_eaudeqn.dqn import target_update_env_steps
+
+        hyperparameters["target_update_interval"] = target_update_env_steps(dense)
     if "exploration_initial_eps" in hyperparameters and hasattr(dense, "exploration_final_eps"):
         hyperparameters["exploration_initial_eps"] = float(dense.exploration_final_eps)
     if isinstance(hyperparameters.get("policy_kwargs"), dict):

@@ -19,58 +19,11 @@ import pathlib
 import sys
 from typing import Any
 
-from sbx_eaudeqn.crossq import EauDeCrossQ, PolyPruneCrossQ
-from sbx_eaudeqn.dqn import EauDeDQN, PolyPruneDQN
+from sbx_eaudeqn.hyperparams import ZOO_ONLY_KEYS, accepted_keywords, bundled_hyperparams, hyperparams_path  # noqa: F401
 from sbx_eaudeqn.minatar import register_minatar_envs
-from sbx_eaudeqn.sac import EauDeSAC, PolyPruneSAC
-from sbx_eaudeqn.td3 import EauDeTD3, PolyPruneTD3
-from sbx_eaudeqn.tqc import EauDeTQC, PolyPruneTQC
+from sbx_eaudeqn.registry import BY_NAME, zoo_algorithms
 
-ZOO_ALGOS = {"eaudedqn": EauDeDQN, "eaudesac": EauDeSAC, "polyprunedqn": PolyPruneDQN, "polyprunesac": PolyPruneSAC,
-             "eaudetd3": EauDeTD3, "polyprunetd3": PolyPruneTD3, "eaudetqc": EauDeTQC, "polyprunetqc": PolyPruneTQC,
-             "eaudecrossq": EauDeCrossQ, "polyprunecrossq": PolyPruneCrossQ}
-
-
-def hyperparams_path(algo: str) -> pathlib.Path:
-    """The bundled ``hyperparams/<algo>.yml`` (installed in the package, or at the top of a checkout)."""
-    for folder in (pathlib.Path(__file__).parent / "hyperparams", pathlib.Path(__file__).parent.parent / "hyperparams"):
-        if (folder / f"{algo}.yml").is_file():
-            return folder / f"{algo}.yml"
-    raise FileNotFoundError(f"no bundled hyperparameter file for {algo!r}")
-
-
-# RL Zoo keys that configure the zoo's own set-up, not the algorithm's constructor.
-ZOO_ONLY_KEYS = {"n_timesteps", "policy", "callback", "n_envs", "normalize", "env_wrapper", "frame_stack"}
-
-
-def bundled_hyperparams(algo: str, env_id: str) -> dict[str, Any]:
-    """Constructor keywords of the bundled ``hyperparams/<algo>.yml`` entry for ``env_id``.
-
-    The zoo-only keys are left out and ``policy_kwargs`` (a string in the zoo's format) is evaluated,
-    so ``ZOO_ALGOS[algo]("MlpPolicy", env_id, **bundled_hyperparams(algo, env_id))`` is what
-    ``rl_zoo3 train`` builds. The action-noise keys (``noise_type``, ``noise_std``) are kept as they are:
-    the zoo turns them into ``action_noise`` once it has the environment, and so must the caller.
-    """
-    import yaml
-
-    entries = yaml.safe_load(hyperparams_path(algo).read_text())
-    if env_id not in entries:
-        raise ValueError(f"hyperparams/{algo}.yml has no entry for {env_id!r}; add one to run it")
-    settings = {key: value for key, value in entries[env_id].items() if key not in ZOO_ONLY_KEYS}
-    if isinstance(settings.get("policy_kwargs"), str):
-        settings["policy_kwargs"] = eval(settings["policy_kwargs"], {"dict": dict})  # the zoo's own format
-    return settings
-
-
-def accepted_keywords(cls: type, settings: dict[str, Any]) -> dict[str, Any]:
-    """The entries of ``settings`` that ``cls``'s constructor takes (all of them if it takes ``**kwargs``):
-    a dense SBX parent run with an EauDe file's settings, without the population's keywords."""
-    import inspect
-
-    accepted = inspect.signature(cls.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        return dict(settings)
-    return {key: value for key, value in settings.items() if key in accepted}
+ZOO_ALGOS = zoo_algorithms()  # RL Zoo name -> class, from sbx_eaudeqn.registry
 
 
 def sample_eaude(trial: Any, base: dict[str, Any]) -> dict[str, Any]:
@@ -257,9 +210,9 @@ def register() -> None:
         rl_zoo3.ALGOS.update({name: _loader_without_buffer(cls) for name, cls in ZOO_ALGOS.items()})
     eaude_names = ("population_size", "sparsity_scale", "max_prune_fraction")
     polyprune_names = ("final_sparsity", "prune_start", "prune_end")
-    for name in ZOO_ALGOS:  # eaude<parent> / polyprune<parent>: the parent's sampler, extended
-        eaude = name.startswith("eaude")
-        base = name.removeprefix("eaude" if eaude else "polyprune")
+    for name in ZOO_ALGOS:  # the SBX parent's sampler, extended with the family's parameters
+        eaude = BY_NAME[name].family == "eaude"
+        base = BY_NAME[name].parent
         extend, names = (sample_eaude, eaude_names) if eaude else (sample_polyprune, polyprune_names)
         if base == "crossq":  # RL Zoo has no CrossQ sampler: SAC's, without tau (CrossQ has no target network)
             base_sampler = _without_tau(opt.HYPERPARAMS_SAMPLER["sac"])

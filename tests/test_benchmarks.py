@@ -73,7 +73,7 @@ def test_runner_takes_the_policy_of_the_bundled_entry():
 
 
 def test_minatar_study_grid_and_normalised_returns():
-    from benchmarks.minatar import heads_runs, normalised_returns, sparsity_curve
+    from benchmarks.minatar_study import heads_runs, normalised_returns, sparsity_curve
 
     specs = heads_runs()
     assert len(specs) == 2 * 3 * 3 * 3  # games x heads x methods x seeds
@@ -94,7 +94,7 @@ def test_minatar_study_grid_and_normalised_returns():
     assert sparsity_curve(results[2]).tolist() == [[2000, 0.1], [4000, 0.1]]
     assert sparsity_curve(results[0])[:, 0].tolist() == [250_000, 300_000, 400_000, 500_000]
     # The claims table: one row per game and head, with EauDe's score, sparsity and run count.
-    from benchmarks.minatar import claims_table, group_name
+    from benchmarks.minatar_study import claims_table, group_name
 
     results[2]["group"], results[2]["sparsity"] = group_name("MinAtar/Breakout-v1", 8, "eaudedqn"), 0.6
     for run in results[:2]:
@@ -104,7 +104,7 @@ def test_minatar_study_grid_and_normalised_returns():
     assert rows[2].startswith("| Breakout-v1 | 8 | 1.60 [1.60, 1.60] (1) | 0.600 [0.600, 0.600] (1) | n/a |")
     assert rows[3].endswith("| 128 | n/a | n/a | n/a |")
     # The schedule table: EauDe's sparsity at the end of each quarter of the budget, and the copies' wins.
-    from benchmarks.minatar import schedule_table
+    from benchmarks.minatar_study import schedule_table
 
     results[2]["selection_trace"] = trace + [[130_000, 1, 0.1, 0.2, 0], [260_000, 1, 0.1, 0.3, 0], [500_000, 0, 0.0, 0.4, -1]]
     results[2] |= {"explored_win_share": 0.5, "explored_win_share_last_quarter": 0.25}

@@ -10,6 +10,7 @@ from sbx_eaudeqn.collect import collect
 from sbx_eaudeqn.cql import EauDeCQL, PolyPruneCQL, load_dataset
 
 SMALL = dict(policy_kwargs=dict(net_arch=[16]), batch_size=32, target_update_interval=25, seed=0)
+EVERY_UPDATE = dict(target_updates_per_selection=1)  # EauDe: select at every (short) target update
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def test_collect_writes_a_dataset_of_the_requested_size(dataset):
 
 def test_offline_learn_never_steps_env_and_counts_gradient_steps(dataset, tmp_path):
     CountingEnv.steps = 0
-    model = EauDeCQL("MlpPolicy", CountingEnv(gym.make("CartPole-v1")), dataset=dataset, population_size=3, **SMALL)
+    model = EauDeCQL("MlpPolicy", CountingEnv(gym.make("CartPole-v1")), dataset=dataset, population_size=3, **SMALL, **EVERY_UPDATE)
     eval_callback = EvalCallback(gym.make("CartPole-v1"), eval_freq=100, n_eval_episodes=1, log_path=str(tmp_path))
     model.learn(300, callback=eval_callback)
     assert CountingEnv.steps == 0
@@ -46,8 +47,8 @@ def test_offline_learn_never_steps_env_and_counts_gradient_steps(dataset, tmp_pa
 
 
 def test_cql_term_lowers_unseen_action_values(dataset):
-    conservative = EauDeCQL("MlpPolicy", "CartPole-v1", dataset=dataset, population_size=1, cql_alpha=5.0, **SMALL)
-    plain = EauDeCQL("MlpPolicy", "CartPole-v1", dataset=dataset, population_size=1, cql_alpha=0.0, **SMALL)
+    conservative = EauDeCQL("MlpPolicy", "CartPole-v1", dataset=dataset, population_size=1, cql_alpha=5.0, **SMALL, **EVERY_UPDATE)
+    plain = EauDeCQL("MlpPolicy", "CartPole-v1", dataset=dataset, population_size=1, cql_alpha=0.0, **SMALL, **EVERY_UPDATE)
     for model in (conservative, plain):
         model.learn(300)
     buffer = conservative.replay_buffer
@@ -87,6 +88,9 @@ def test_bad_datasets_fail_before_training(tmp_path, dataset):
         EauDeCQL("MlpPolicy", env, dataset=dataset, cql_alpha=-1.0)
     with pytest.raises(ValueError, match="has no dataset"):
         EauDeCQL("MlpPolicy", env).learn(10)
+    for cls in (EauDeCQL, PolyPruneCQL):  # SBX would accept 0 and divide by it in learn
+        with pytest.raises(ValueError, match="target_update_interval must be an integer >= 1, got 0"):
+            cls("MlpPolicy", env, dataset=dataset, target_update_interval=0)
 
 
 def test_local_minari_dataset(tmp_path, monkeypatch):
@@ -100,7 +104,7 @@ def test_local_minari_dataset(tmp_path, monkeypatch):
             _, _, terminated, truncated, _ = env.step(env.action_space.sample())
             done = terminated or truncated
     recorded = env.create_dataset(dataset_id="cartpole/random-v0", algorithm_name="random")
-    by_id = EauDeCQL("MlpPolicy", "CartPole-v1", dataset="cartpole/random-v0", population_size=2, **SMALL)
+    by_id = EauDeCQL("MlpPolicy", "CartPole-v1", dataset="cartpole/random-v0", population_size=2, **SMALL, **EVERY_UPDATE)
     assert by_id.replay_buffer.size() == recorded.total_steps
     episode = next(recorded.iterate_episodes())
     np.testing.assert_array_equal(by_id.replay_buffer.next_observations[0, 0], episode.observations[1])

@@ -23,8 +23,12 @@ SMALL = dict(
 )
 
 
+# Tiny runs select at every (short) target update, so that selections happen within a few hundred steps.
+EVERY_UPDATE = dict(target_updates_per_selection=1)
+
+
 def eaude(env="CartPole-v1", **kwargs):
-    return EauDeDQN("MlpPolicy", env, **(SMALL | dict(population_size=3, seed=0) | kwargs))
+    return EauDeDQN("MlpPolicy", env, **(SMALL | EVERY_UPDATE | dict(population_size=3, seed=0) | kwargs))
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +171,10 @@ def test_polyprune_with_a_period_in_gradient_steps():
         (PolyPruneDQN, dict(final_sparsity=1.0), "final_sparsity must be in \\[0, 1\\)"),
         (PolyPruneDQN, dict(prune_start=0.9, prune_end=0.1), "prune_start must be < prune_end"),
         (PolyPruneDQN, dict(prune_period=0), "prune_period must be an integer >= 1"),
+        (EauDeDQN, dict(target_update_interval=0), "target_update_interval must be an integer >= 1, got 0"),
+        (PolyPruneDQN, dict(target_update_interval=0), "target_update_interval must be an integer >= 1, got 0"),
+        (EauDeDQN, dict(target_updates_per_selection=0), "target_updates_per_selection must be an integer >= 1"),
+        (EauDeDQN, dict(tie_tolerance=-1.0), "tie_tolerance must be a number >= 0"),
     ],
 )
 def test_bad_input(cls, kwargs, match):
@@ -191,6 +199,7 @@ def test_tiny_atari_run_prunes_the_cnn_and_keeps_frames_uint8():
     model = EauDeDQN(
         "CnnPolicy", env, population_size=2, policy_kwargs=dict(net_arch=[HEAD_SIZES["small"]]),
         buffer_size=500, learning_starts=100, batch_size=8, train_freq=4, target_update_interval=50, seed=0,
+        **EVERY_UPDATE,
     )
     model.learn(300)
     assert model.replay_buffer.observations.dtype == np.uint8
@@ -257,3 +266,17 @@ def test_population_init_copies_starts_every_member_as_the_target():
         assert trees_equal(model.population.member(slot)[0], model.policy.qf_state.target_params)
     with pytest.raises(ValueError, match="population_init must be one of .*'independent', 'copies'.*got 'clones'"):
         eaude(population_init="clones")
+
+
+def test_selections_come_at_every_kth_target_update_and_the_target_follows_the_leader_at_each():
+    model = eaude(target_update_interval=20, target_updates_per_selection=3)
+    model.learn(300)
+    times = [row["timesteps"] for row in model.selection_log.history]
+    # Counted from the first target update after learning starts (60): selections at 100, 160, 220, 280.
+    assert times == [100, 160, 220, 280]
+    # Step 300 is a target update but not a selection: the target is still the leader's copy.
+    leader, _, leader_masks = model.population.member(0)
+    target = model.policy.qf_state.target_params
+    for target_leaf, mask in zip(*map(jax.tree_util.tree_leaves, (target, leader_masks))):
+        assert np.all(np.asarray(target_leaf)[~np.asarray(mask)] == 0)
+    assert float(weight_sparsity(target)) == pytest.approx(model.sparsity)

@@ -21,7 +21,7 @@ def random_obs(model, n, seed=0):
 
 def test_dqn_export_gives_the_same_actions(tmp_path):
     model = EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, policy_kwargs=dict(net_arch=[32]),
-                     learning_starts=50, target_update_interval=20, seed=0)
+                     learning_starts=50, target_update_interval=20, target_updates_per_selection=1, seed=0)
     model.learn(300)
     policy = SparsePolicy.load(export(model, tmp_path / "dqn.npz"))
     obs = random_obs(model, 500)
@@ -44,7 +44,8 @@ def test_cnn_atari_export_gives_the_same_actions(tmp_path, monkeypatch):
     from sbx_eaudeqn.atari import make_atari
 
     model = EauDeDQN("CnnPolicy", make_atari("ALE/Pong-v5", seed=0), population_size=1, buffer_size=200,
-                     learning_starts=100, policy_kwargs=dict(net_arch=[32]), target_update_interval=50, seed=0)
+                     learning_starts=100, policy_kwargs=dict(net_arch=[32]), target_update_interval=50,
+                     target_updates_per_selection=1, seed=0)
     model.learn(200)
     assert model.sparsity > 0  # the CNN has been pruned
     policy = SparsePolicy.load(export(model, tmp_path / "pong.npz"))

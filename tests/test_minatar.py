@@ -23,7 +23,7 @@ def make_env():
 
 @pytest.fixture(scope="module")
 def trained():
-    model = EauDeDQN("MinAtarPolicy", make_env(), population_size=3, **SMALL)
+    model = EauDeDQN("MinAtarPolicy", make_env(), population_size=3, **SMALL, target_updates_per_selection=1)
     model.set_logger(quiet_logger())
     model.learn(250)
     return model
@@ -35,7 +35,7 @@ def conv_kernels(model):
 
 
 def test_minatar_network_and_head_size():
-    model = EauDeDQN("MinAtarPolicy", make_env(), policy_kwargs=dict(net_arch=[MINATAR_HEAD_SIZES["small"]]), **SMALL)
+    model = EauDeDQN("MinAtarPolicy", make_env(), policy_kwargs=dict(net_arch=[MINATAR_HEAD_SIZES["small"]]), **SMALL, target_updates_per_selection=1)
     shapes = jax.tree_util.tree_map(lambda leaf: leaf.shape[1:], model.population.params)["params"]
     assert shapes["Conv_0"]["kernel"] == (3, 3, 4, 16)  # 3x3, Breakout's 4 channels, 16 filters
     assert shapes["Dense_0"]["kernel"] == (8 * 8 * 16, 8)  # valid padding: 10x10 -> 8x8

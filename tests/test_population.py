@@ -9,13 +9,13 @@ import pytest
 
 from sbx_eaudeqn.population import (
     acting_probabilities,
-    check_eaude_args,
     choose_leader,
     choose_parents,
     duplicates,
     init_population,
     select_and_explore,
 )
+from sbx_eaudeqn.options import check_eaude_args, check_tie_tolerance
 from sbx_eaudeqn.pruning import weight_sparsity
 from sbx_eaudeqn.selection_log import SelectionLog
 
@@ -252,7 +252,5 @@ def test_tie_tolerance_zero_selects_as_the_paper_bit_for_bit():
 
 @pytest.mark.parametrize("value", [-0.5, float("nan"), float("inf"), "1", True])
 def test_bad_tie_tolerance_is_refused_with_its_name(value):
-    from sbx_eaudeqn.common import check_tie_tolerance
-
     with pytest.raises(ValueError, match="tie_tolerance must be a number >= 0"):
         check_tie_tolerance(value)

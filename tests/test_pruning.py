@@ -7,9 +7,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from sbx_eaudeqn.options import check_prune_scope
 from sbx_eaudeqn.pruning import (
+    PRUNE_SCOPES,
     apply_masks,
-    check_prune_scope,
     dense_masks,
     erk_densities,
     grow_masks,
@@ -91,7 +92,7 @@ def test_ties_are_broken_deterministically_by_position():
     np.testing.assert_array_equal(flat, (np.arange(20) < 5) | (np.arange(20) >= 15))
 
 
-@pytest.mark.parametrize("scope", ["layerwise", "global", "erk"])
+@pytest.mark.parametrize("scope", sorted(PRUNE_SCOPES))  # every row of the table
 def test_masks_only_grow(params, scope):
     high = grow_masks(params, dense_masks(params), 0.7, scope)
     # Change the weights so that magnitudes would now choose other weights: pruned ones stay pruned.
@@ -136,7 +137,7 @@ class CartPoleLikeNet(nn.Module):
         return nn.Dense(2)(x)
 
 
-@pytest.mark.parametrize("scope", ["layerwise", "global", "erk"])
+@pytest.mark.parametrize("scope", sorted(PRUNE_SCOPES))  # every row of the table
 def test_no_layer_ever_loses_all_its_weights(scope):
     net_params = CartPoleLikeNet().init(jax.random.PRNGKey(1), jnp.ones((1, 4)))
     masks = grow_masks(net_params, dense_masks(net_params), 0.99, scope)

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sbx_eaudeqn.schedules import check_polynomial_args, check_sampler_args, polynomial_sparsity, sample_sparsity
+from sbx_eaudeqn.options import check_polynomial_args, check_sampler_args
+from sbx_eaudeqn.schedules import polynomial_sparsity, sample_sparsity
 
 fractions = st.floats(0.0, 1.0, allow_nan=False)
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from sbx_eaudeqn import EauDeDQN, EauDeSAC
-from sbx_eaudeqn.common import MIN_STEPS_PER_SELECTION
+from sbx_eaudeqn.options import MIN_STEPS_PER_SELECTION
 from sbx_eaudeqn.dqn import DEFAULT_TARGET_UPDATE_INTERVAL, gradient_steps_per_target_update
 from sbx_eaudeqn.zoo import ZOO_ALGOS, hyperparams_path
 
@@ -81,3 +81,18 @@ def test_no_bundled_entry_selects_more_often_than_a_copy_can_recover(algo, entry
         steps = entry.get("selection_period", default["selection_period"].default if "selection_period" in default
                           else 1000)
     assert steps >= MIN_STEPS_PER_SELECTION
+
+
+def test_the_warning_points_at_a_user_script_in_a_folder_named_sbx(tmp_path):
+    # A clone of this repository may be named sbx: only the installed packages' own folders are library code.
+    import runpy
+
+    script = tmp_path / "sbx" / "train.py"
+    script.parent.mkdir()
+    script.write_text("from sbx_eaudeqn import EauDeSAC\n"
+                      "EauDeSAC('MlpPolicy', 'Pendulum-v1', selection_period=100, policy_kwargs=dict(net_arch=[16]))\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runpy.run_path(str(script))
+    recovery = [w for w in caught if "a pruned copy needs to recover" in str(w.message)]
+    assert [w.filename for w in recovery] == [str(script)]

@@ -5,17 +5,24 @@ Every run goes through ``benchmarks/runner.py`` (bundled ``hyperparams/eaudesac.
 run in ``--out``, resumable from its checkpoint). EauDe runs use the constructor defaults, apart from
 what the bundled entry sets, so that they show what a user gets without tuning.
 
-    python -m benchmarks.mujoco --stages halfcheetah_dense halfcheetah --jobs 2
-    python -m benchmarks.mujoco --report-only
+    python -m benchmarks.mujoco_study --stages halfcheetah_dense halfcheetah --jobs 2
+    python -m benchmarks.mujoco_study --report-only
 """
 
 from __future__ import annotations
 
 import pathlib
+import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, plot_seeds, results_table, stage_study_main
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runner import RunSpec, plot_seeds, results_table, stage_study_main  # noqa: E402
 
 SEEDS = (0, 1, 2)
 CHEETAH_BUDGET = 50_000  # the issue's minimum; about 10 min dense, 25 min EauDe K=5 on this CPU
@@ -75,7 +82,7 @@ def report(results: list[dict], out: pathlib.Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    stage_study_main(argv, __doc__, "benchmarks.mujoco", stages(), "docs/results/mujoco", report)
+    stage_study_main(argv, __doc__, "benchmarks.mujoco_study", stages(), "docs/results/mujoco", report)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ Every run goes through ``benchmarks/runner.py`` with the bundled ``MinAtar/...``
 the head changed. One JSON per run in ``--out``; runs go seed by seed, so an interrupted study holds whole
 seeds, and a later call (another session, another machine) runs only what is missing.
 
-    python -m benchmarks.minatar --jobs 2            # the whole grid, about 12 min a run on 2 cores
-    python -m benchmarks.minatar --report-only       # table.md, and the figure of each game
+    python -m benchmarks.minatar_study --jobs 2            # the whole grid, about 12 min a run on 2 cores
+    python -m benchmarks.minatar_study --report-only       # table.md, and the figure of each game
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ import sys
 
 import numpy as np
 
-from benchmarks.runner import RunSpec, iqm_with_ci, plot_seeds, stage_study_main
+# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
+# repository root there instead, as python -m does, so that no module here hides an installed package
+# and the imports below are this checkout's.
+if not __package__:
+    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from benchmarks.runner import RunSpec, iqm_with_ci, plot_seeds, stage_study_main  # noqa: E402
 
 GAMES = ("MinAtar/Breakout-v1", "MinAtar/SpaceInvaders-v1")
 HEADS = (8, 128, 512)  # the paper's small / medium / large ratio over MinAtar's 128
@@ -183,7 +189,7 @@ def report(results: list[dict], out: pathlib.Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    stage_study_main(argv, __doc__, "benchmarks.minatar", STAGES, "docs/results/minatar", report)
+    stage_study_main(argv, __doc__, "benchmarks.minatar_study", STAGES, "docs/results/minatar", report)
 
 
 if __name__ == "__main__":
