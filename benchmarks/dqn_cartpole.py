@@ -1,18 +1,19 @@
 """EauDeDQN vs SBX DQN vs PolyPruneDQN on CartPole-v1 with RL Zoo's DQN hyperparameters.
 
-Each (algorithm, seed) run trains for ``--timesteps`` steps, then evaluates the greedy policy for 20
-episodes. Runs go in parallel processes and write one JSON file each, so an interrupted benchmark
-resumes where it stopped. Prints a markdown table and writes it next to the JSON files.
+RL Zoo's CartPole entry (target period 10 included) replaces the bundled one; EauDe keeps K=5 and
+PolyPrune prunes to 0.95. Each run trains 50k steps through ``benchmarks/runner.py`` (one JSON per run
+in ``--out``, resumable from its checkpoint), evaluated greedily over 10 episodes every 5k steps. The
+report gives the runner's IQM table and, per setting, the mean ± std over seeds and each seed's final
+return and sparsity. The ``quick`` stage (512 steps, one seed) checks the pipeline.
 
-    python -m benchmarks.dqn_cartpole --seeds 3 --jobs 2
+    python -m benchmarks.dqn_cartpole --jobs 2
+    python -m benchmarks.dqn_cartpole --stages quick --out /tmp/dqn_cartpole   # a minute
 """
 
 from __future__ import annotations
 
-import argparse
 import pathlib
 import sys
-import time
 
 # Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
 # repository root there instead, as python -m does, so that no module here hides an installed package
@@ -20,55 +21,36 @@ import time
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runs import results_table, run_missing  # noqa: E402
+from benchmarks.runner import RunSpec, results_table, seed_table, stage_study_main  # noqa: E402
 
+SEEDS = (0, 1, 2)
 # RL Zoo 3 (2.9.2) hyperparams/dqn.yml, CartPole-v1.
 ZOO_CARTPOLE = dict(
     learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000, gamma=0.99,
     target_update_interval=10, train_freq=256, gradient_steps=128, exploration_fraction=0.16,
-    exploration_final_eps=0.04, policy_kwargs=dict(net_arch=[256, 256]),
+    exploration_final_eps=0.04, net_arch=(256, 256),
 )
-ALGOS = {
-    "dqn": ("sbx", "DQN", {}),
-    "eaudedqn": ("sbx_eaudeqn", "EauDeDQN", dict(population_size=5)),
-    "polyprunedqn": ("sbx_eaudeqn", "PolyPruneDQN", dict(final_sparsity=0.95)),
-}
+ALGOS = {"dqn": {}, "eaudedqn": dict(population_size=5), "polyprunedqn": dict(final_sparsity=0.95)}
 
 
-def run_one(algo: str, seed: int, timesteps: int, out_dir: str) -> dict:
-    import importlib
-
-    import gymnasium as gym
-    from stable_baselines3.common.evaluation import evaluate_policy
-    from stable_baselines3.common.monitor import Monitor
-
-    module, name, extra = ALGOS[algo]
-    cls = getattr(importlib.import_module(module), name)
-    model = cls("MlpPolicy", "CartPole-v1", seed=seed, **ZOO_CARTPOLE, **extra)
-    start = time.time()
-    model.learn(timesteps)
-    elapsed = time.time() - start
-    mean_return, _ = evaluate_policy(model, Monitor(gym.make("CartPole-v1")), n_eval_episodes=20, deterministic=True)
-    return dict(algo=algo, seed=seed, timesteps=timesteps, mean_return=float(mean_return),
-                sparsity=float(getattr(model, "sparsity", 0.0)), seconds=elapsed)
+def specs(budget: int, seeds=SEEDS) -> list[RunSpec]:
+    """Each algorithm with RL Zoo's settings, seed by seed; the group is ``CartPole-v1_L<budget>_zoo_<algo>``."""
+    return [RunSpec(f"CartPole-v1_L{budget}_zoo_{algo}", algo, "CartPole-v1", seed, budget,
+                    tuple(sorted({**ZOO_CARTPOLE, **extra}.items())))
+            for seed in seeds for algo, extra in ALGOS.items()]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--timesteps", type=int, default=50_000)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=list(ALGOS))
-    parser.add_argument("--out", default="docs/results/dqn_cartpole")
-    args = parser.parse_args()
-    out = pathlib.Path(args.out)
-    jobs = [(algo, seed, args.timesteps) for algo in args.algos for seed in range(args.seeds)]
-    text = results_table(run_missing(run_one, jobs, out, args.jobs), list(ALGOS))
-    (out / "table.md").write_text(
-        f"CartPole-v1, RL Zoo DQN hyperparameters, {args.timesteps} steps, greedy evaluation over 20 episodes.\n"
-        f"Command: python -m benchmarks.dqn_cartpole --seeds {args.seeds} --timesteps {args.timesteps}\n\n{text}\n"
-    )
-    print(text)
+STAGES = {"cartpole": specs(50_000), "quick": specs(512, seeds=(0,))}  # 2 x train_freq: no step past the budget
+
+
+def report(results: list[dict], out: pathlib.Path) -> str:
+    return (f"CartPole-v1, RL Zoo DQN hyperparameters, greedy evaluation over 10 episodes.\n\n"
+            f"{results_table(results)}\n\n{seed_table(results)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    stage_study_main(argv, __doc__, "benchmarks.dqn_cartpole", STAGES, "docs/results/dqn_cartpole/runner", report,
+                     default_stages=["cartpole"])
 
 
 if __name__ == "__main__":

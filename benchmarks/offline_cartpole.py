@@ -1,19 +1,22 @@
 """Offline CartPole-v1: EauDeCQL vs dense CQL vs PolyPruneCQL from a dataset collected by SBX DQN.
 
-The dataset is the replay of an SBX DQN agent trained with RL Zoo's CartPole hyperparameters
-(``python -m sbx_eaudeqn.collect``). Each (algorithm, seed) run performs ``--gradient-steps`` steps
-on it, never stepping the environment, then evaluates the greedy policy over 20 episodes. Dense CQL
-is PolyPruneCQL with ``final_sparsity=0``. Runs are resumable (one JSON file each).
+The dataset is the replay of an SBX DQN agent trained with RL Zoo's CartPole hyperparameters for 50k
+steps (``sbx_eaudeqn.collect``); it is collected once, into ``--out``, before the first run that reads
+it. Each run performs 20k gradient steps on it through ``benchmarks/runner.py``, never stepping the
+environment (one JSON per run, resumable from its checkpoint), evaluated greedily over 10 episodes
+every 2k gradient steps. Dense CQL is PolyPruneCQL with ``final_sparsity=0``. The report gives the
+runner's IQM table and, per setting, the mean ± std over seeds and each seed's final return and
+sparsity. The ``quick`` stage (a 500-transition dataset, 200 gradient steps, one seed) checks the pipeline.
 
-    python -m benchmarks.offline_cartpole --seeds 3 --jobs 2
+    python -m benchmarks.offline_cartpole --jobs 2
+    python -m benchmarks.offline_cartpole --stages quick --out /tmp/offline_cartpole   # a minute
 """
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import pathlib
 import sys
-import time
 
 # Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
 # repository root there instead, as python -m does, so that no module here hides an installed package
@@ -21,58 +24,60 @@ import time
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runs import results_table, run_missing  # noqa: E402
+from benchmarks.runner import RunSpec, results_table, seed_table, stage_study_main  # noqa: E402
 
-COMMON = dict(policy_kwargs=dict(net_arch=[256, 256]), learning_rate=1e-3, batch_size=64, target_update_interval=100,
-              cql_alpha=1.0)
-ALGOS = {
-    "cql": ("PolyPruneCQL", dict(final_sparsity=0.0)),
-    "eaudecql": ("EauDeCQL", dict(population_size=5)),
-    "polyprunecql": ("PolyPruneCQL", dict(final_sparsity=0.95)),
+SEEDS = (0, 1, 2)
+COMMON = dict(net_arch=(256, 256), learning_rate=1e-3, batch_size=64, target_update_interval=100, cql_alpha=1.0)
+ALGOS = {  # group suffix -> (algorithm, its settings)
+    "cql": ("polyprunecql", dict(final_sparsity=0.0)),
+    "eaudecql": ("eaudecql", dict(population_size=5)),
+    "polyprunecql": ("polyprunecql", dict(final_sparsity=0.95)),
 }
 
 
-def run_one(algo: str, seed: int, gradient_steps: int, dataset: str, out_dir: str) -> dict:
-    import gymnasium as gym
-    from stable_baselines3.common.evaluation import evaluate_policy
-    from stable_baselines3.common.monitor import Monitor
-
-    import sbx_eaudeqn
-
-    name, extra = ALGOS[algo]
-    model = getattr(sbx_eaudeqn, name)("MlpPolicy", "CartPole-v1", dataset=dataset, seed=seed, **COMMON, **extra)
-    start = time.time()
-    model.learn(gradient_steps)
-    elapsed = time.time() - start
-    mean_return, _ = evaluate_policy(model, Monitor(gym.make("CartPole-v1")), n_eval_episodes=20, deterministic=True)
-    return dict(algo=algo, seed=seed, gradient_steps=gradient_steps, mean_return=float(mean_return),
-                sparsity=model.sparsity, seconds=elapsed)
+def dataset_name(steps: int) -> str:
+    """The dataset file (in ``--out``) of a DQN agent trained ``steps`` env steps, all of them kept."""
+    return f"dataset_dqn{steps}.pkl"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--gradient-steps", type=int, default=20_000)
-    parser.add_argument("--dataset-steps", type=int, default=50_000, help="env steps of the collecting DQN")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", default="docs/results/offline_cartpole")
-    args = parser.parse_args()
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    dataset = out / "dataset.pkl"
-    if not dataset.exists():
-        from sbx_eaudeqn.collect import collect
+def specs(gradient_steps: int, dataset_steps: int, seeds=SEEDS) -> list[RunSpec]:
+    """Each algorithm on the dataset of ``dataset_steps`` transitions, seed by seed. The ``dataset``
+    override names the file; :func:`prepare` makes it in ``--out`` and gives the runs its path."""
+    label = f"CartPole-v1_D{dataset_steps}_G{gradient_steps}"
+    return [RunSpec(f"{label}_{name}", algo, "CartPole-v1", seed, gradient_steps,
+                    tuple(sorted({**COMMON, **extra, "dataset": dataset_name(dataset_steps)}.items())))
+            for seed in seeds for name, (algo, extra) in ALGOS.items()]
 
-        collect("CartPole-v1", args.dataset_steps, args.dataset_steps, dataset)
-    jobs = [(algo, seed, args.gradient_steps, str(dataset)) for algo in ALGOS for seed in range(args.seeds)]
-    text = results_table(run_missing(run_one, jobs, out, args.jobs), list(ALGOS))
-    (out / "table.md").write_text(
-        f"Offline CartPole-v1 from {args.dataset_steps} transitions collected by SBX DQN (RL Zoo hyperparameters); "
-        f"{args.gradient_steps} gradient steps; greedy evaluation over 20 episodes.\n"
-        f"Command: python -m benchmarks.offline_cartpole --seeds {args.seeds} --gradient-steps {args.gradient_steps}\n\n"
-        f"{text}\n"
-    )
-    print(text)
+
+STAGES = {"cartpole": specs(20_000, 50_000), "quick": specs(200, 500, seeds=(0,))}
+
+
+def prepare(todo: list[RunSpec], out: pathlib.Path) -> list[RunSpec]:
+    """Collect each dataset the runs to make read, once (a file already there is kept), into ``out``;
+    return the runs with their ``dataset`` as that file's path."""
+    ready = []
+    for spec in todo:
+        overrides = dict(spec.overrides)
+        path = out / overrides["dataset"]
+        if not path.is_file():
+            from sbx_eaudeqn.collect import collect
+
+            steps = int(path.stem.removeprefix("dataset_dqn"))
+            out.mkdir(parents=True, exist_ok=True)
+            collect("CartPole-v1", steps, steps, path)
+        overrides["dataset"] = str(path)
+        ready.append(dataclasses.replace(spec, overrides=tuple(sorted(overrides.items()))))
+    return ready
+
+
+def report(results: list[dict], out: pathlib.Path) -> str:
+    return (f"Offline CartPole-v1 from transitions collected by SBX DQN (RL Zoo hyperparameters); "
+            f"greedy evaluation over 10 episodes.\n\n{results_table(results)}\n\n{seed_table(results)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    stage_study_main(argv, __doc__, "benchmarks.offline_cartpole", STAGES, "docs/results/offline_cartpole/runner",
+                     report, default_stages=["cartpole"], prepare=prepare)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@ Runs are resumable at two levels: a finished run is a file ``<out>/<run_id>.json
 again; a run in progress saves a checkpoint (model, replay buffer, evaluations) at every evaluation,
 in ``<out>/partial/``, and a later call continues it from there with ``learn(reset_num_timesteps=False)``.
 
+Offline algorithms (EauDeCQL, PolyPruneCQL) run too: they have no RL Zoo entry, so their settings are
+the constructor's defaults and the overrides, which name the dataset (``dataset=<path>``); the budget
+and the evaluation steps count gradient steps, and a checkpoint holds no replay buffer (the model
+reloads its dataset from that path).
+
 Executors: ``process`` (a local process pool), ``submitit-local`` (submitit's local executor, the same
 code path as a cluster) and ``slurm`` (submitit on Slurm; ``--slurm-partition`` etc.).
 
@@ -32,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from sbx_eaudeqn.registry import SBX_PARENTS, algorithm_class  # noqa: F401 (algorithm_class: the studies' import)
+from sbx_eaudeqn.registry import BY_NAME, SBX_PARENTS, algorithm_class  # noqa: F401 (algorithm_class: the studies' import)
 
 # RL Zoo keys that the zoo turns into a constructor argument (action_noise) once the env is known.
 NOISE_KEYS = ("noise_type", "noise_std")
@@ -63,7 +68,7 @@ class RunSpec:
         return f"{self.group}_seed{self.seed}"
 
     def kwargs(self) -> dict[str, Any]:
-        """The constructor keywords: bundled settings, then the overrides."""
+        """The constructor keywords: bundled settings, then the overrides (offline: the overrides alone)."""
         settings = bundled_settings(self.algo, self.env)
         overrides = dict(self.overrides)
         for key in POLICY_KEYS & overrides.keys():
@@ -71,7 +76,8 @@ class RunSpec:
             value = list(value) if key == "net_arch" else dict(value)
             settings["policy_kwargs"] = dict(settings.get("policy_kwargs", {}), **{key: value})
         settings.update(overrides)
-        settings["learning_starts"] = min(settings.get("learning_starts", 100), self.budget // 4)
+        if not is_offline(self.algo):  # offline, learning starts at once (the dataset is there)
+            settings["learning_starts"] = min(settings.get("learning_starts", 100), self.budget // 4)
         return settings
 
 
@@ -79,10 +85,18 @@ class RunSpec:
 DENSE_ALGOS = tuple(SBX_PARENTS)
 
 
+def is_offline(algo: str) -> bool:
+    """Whether ``algo`` learns from a dataset (CQL): no RL Zoo entry, budget in gradient steps."""
+    return algo in BY_NAME and not BY_NAME[algo].online
+
+
 def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
-    """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered)."""
+    """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered;
+    offline: none, as RL Zoo has no entry for them)."""
     from sbx_eaudeqn.hyperparams import accepted_keywords, bundled_hyperparams
 
+    if is_offline(algo):
+        return {}
     settings = bundled_hyperparams(f"eaude{algo}" if algo in DENSE_ALGOS else algo, env_id)
     noise = {key: settings.pop(key) for key in NOISE_KEYS if key in settings}
     return accepted_keywords(algorithm_class(algo), settings) | noise
@@ -96,6 +110,8 @@ def bundled_policy(algo: str, env_id: str) -> Any:
     from sbx_eaudeqn.minatar import MinAtarPolicy
     from sbx_eaudeqn.hyperparams import hyperparams_path
 
+    if is_offline(algo):
+        return "MlpPolicy"
     name = f"eaude{algo}" if algo in DENSE_ALGOS else algo
     policy = yaml.safe_load(hyperparams_path(name).read_text()).get(env_id, {}).get("policy", "MlpPolicy")
     return MinAtarPolicy if policy == "MinAtarPolicy" else policy
@@ -176,10 +192,12 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
     partial.mkdir(parents=True, exist_ok=True)
     checkpoint, buffer_file, progress_file = (partial / f"{spec.run_id}{suffix}" for suffix in (".zip", "_buffer.pkl", ".json"))
     cls = algorithm_class(spec.algo)
-    if progress_file.exists() and checkpoint.exists() and buffer_file.exists():
+    offline = is_offline(spec.algo)  # no buffer to save: the model reloads its dataset
+    if progress_file.exists() and checkpoint.exists() and (offline or buffer_file.exists()):
         progress = json.loads(progress_file.read_text())
         model = cls.load(checkpoint, env=gym.make(spec.env))
-        model.load_replay_buffer(buffer_file)
+        if not offline:
+            model.load_replay_buffer(buffer_file)
     else:
         progress = {"history": [], "seconds": 0.0}
         env = gym.make(spec.env)
@@ -190,7 +208,7 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
     seconds_before, started = progress["seconds"], time.time()
 
     class EvaluateAndCheckpoint(BaseCallback):
-        """Greedy return and sparsity every ``budget / 10`` steps, then a checkpoint."""
+        """Greedy return and sparsity every ``budget / 10`` steps (offline: gradient steps), then a checkpoint."""
 
         def _on_step(self) -> bool:
             if self.num_timesteps % every == 0:
@@ -200,7 +218,8 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
                 progress["seconds"] = seconds_before + time.time() - started
                 if self.num_timesteps < spec.budget:
                     self.model.save(checkpoint)
-                    self.model.save_replay_buffer(buffer_file)
+                    if not offline:
+                        self.model.save_replay_buffer(buffer_file)
                     progress_file.write_text(json.dumps(progress))
             return True
 
@@ -213,6 +232,8 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
                   **_selection_summary(model))
     if hasattr(model, "layer_sparsities"):  # the leader's, per kernel (dense SBX baselines have none)
         result["layer_sparsities"] = model.layer_sparsities
+    if hasattr(model, "actor_sparsity"):  # actor-critic EauDe and PolyPrune (0 unless actor_final_sparsity is set)
+        result["actor_sparsity"] = model.actor_sparsity
     for path in (checkpoint, buffer_file, progress_file):
         path.unlink(missing_ok=True)
     return result
@@ -236,7 +257,7 @@ def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, exec
     :param slurm: submitit parameters for Slurm (``slurm_partition``, ``timeout_min``, ...).
     """
     out.mkdir(parents=True, exist_ok=True)
-    todo = [spec for spec in specs if not (out / f"{spec.run_id}.json").exists()]
+    todo = missing(specs, out)
     if todo and executor == "process":
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             for future in as_completed([pool.submit(run_one, spec, str(out)) for spec in todo]):
@@ -256,17 +277,28 @@ def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, exec
     return load_results(out)
 
 
+def missing(specs: Iterable[RunSpec], out: pathlib.Path) -> list[RunSpec]:
+    """The specs without a result file in ``out``, in the order given."""
+    return [spec for spec in specs if not (out / f"{spec.run_id}.json").exists()]
+
+
 def load_results(out: pathlib.Path) -> list[dict]:
     """Every finished run in ``out``."""
     return [json.loads(path.read_text()) for path in sorted(out.glob("*_seed*.json"))]
 
 
-def results_table(results: list[dict]) -> str:
-    """Markdown table, one row per group: IQM final return and sparsity with 95% CIs, and for EauDe
-    runs what the selection log says (explored win share, overall and in the last quarter)."""
+def _by_group(results: list[dict]) -> dict[str, list[dict]]:
+    """The results of each group (a table's row), in the order given."""
     groups: dict[str, list[dict]] = {}
     for result in results:
         groups.setdefault(result["group"], []).append(result)
+    return groups
+
+
+def results_table(results: list[dict]) -> str:
+    """Markdown table, one row per group: IQM final return and sparsity with 95% CIs, and for EauDe
+    runs what the selection log says (explored win share, overall and in the last quarter)."""
+    groups = _by_group(results)
     lines = ["| setting | runs | IQM final return [95% CI] | IQM final sparsity [95% CI] | explored win share "
              "(last quarter) | explored slot share | mean winning jump | selections |",
              "|---|---|---|---|---|---|---|---|"]
@@ -281,6 +313,25 @@ def results_table(results: list[dict]) -> str:
         else:
             row += " | | | |"
         lines.append(row)
+    return "\n".join(lines)
+
+
+def seed_table(results: list[dict], sparsities: dict[str, str] | None = None) -> str:
+    """Markdown table, one row per group: final return as mean ± std over seeds and seed by seed, each
+    sparsity in ``sparsities`` (result key -> column title; default the leader's) as the mean and seed by
+    seed, and the seconds per run."""
+    sparsities = sparsities or {"sparsity": "sparsity"}
+    groups = _by_group(sorted(results, key=lambda r: r["seed"]))
+    lines = ["| setting | final return (mean ± std over seeds) | per seed | "
+             + " | ".join(f"{title} (per seed)" for title in sparsities.values()) + " | s per run |",
+             "|---|---|---|" + "---|" * len(sparsities) + "---|"]
+    for group, runs in sorted(groups.items()):
+        returns = np.array([r["final_return"] for r in runs])
+        cells = [f"{returns.mean():.1f} ± {returns.std():.1f}", ", ".join(f"{x:.0f}" for x in returns)]
+        for key in sparsities:
+            values = np.array([r.get(key, 0.0) for r in runs])
+            cells.append(f"{values.mean():.3f} ({', '.join(f'{v:.2f}' for v in values)})")
+        lines.append(f"| {group} | {' | '.join(cells)} | {np.mean([r['seconds'] for r in runs]):.0f} |")
     return "\n".join(lines)
 
 
@@ -314,17 +365,22 @@ def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float
 
 
 def stage_study_main(argv: list[str] | None, description: str, module: str, stages: dict[str, list[RunSpec]],
-                     default_out: str, report: Any = None) -> None:
+                     default_out: str, report: Any = None, default_stages: Iterable[str] | None = None,
+                     prepare: Any = None) -> None:
     """The command line of a study made of named stages (``--stages``, ``--jobs``, ``--executor``,
     ``--report-only``, ``--out``): run what is missing, then write ``table.md`` with the command.
 
     :param report: ``report(results, out) -> markdown`` (figures too); default :func:`results_table`.
+    :param default_stages: the stages run without ``--stages`` (default: all; leave out, say, a quick check).
+    :param prepare: ``prepare(specs, out) -> specs``, given the runs that have no result in ``out`` yet,
+        before they run (not with ``--report-only``): makes what they read (a dataset) and returns the
+        runs to make.
     """
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stages", nargs="+", default=list(stages), choices=list(stages))
+    parser.add_argument("--stages", nargs="+", default=list(default_stages or stages), choices=list(stages))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
     parser.add_argument("--report-only", action="store_true")
@@ -332,6 +388,9 @@ def stage_study_main(argv: list[str] | None, description: str, module: str, stag
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     specs = [] if args.report_only else [spec for stage in args.stages for spec in stages[stage]]
+    if prepare is not None:
+        specs = missing(specs, out)
+        specs = prepare(specs, out) if specs else specs
     results = run_missing(specs, out, args.jobs, args.executor)
     if not results:
         raise SystemExit(f"no finished runs in {out}")

@@ -201,24 +201,16 @@ def targets_from_online(critic: Any) -> Any:
 class EauDeActorCritic(EauDeMixin):
     """EauDe's constructor arguments for an actor-critic algorithm (mixed in before its population class).
 
-    :param population_size: K, number of online critics (>= 1).
-    :param tournament_size: members drawn per tournament, in [1, K]; default min(3, K).
+    Besides the options of every EauDe algorithm (:class:`~sbx_eaudeqn.eaude.EauDeMixin`; here
+    ``copy_optimizer`` defaults to ``"inherit"``):
+
     :param selection_period: gradient steps between selections (>= 1).
-    :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
-    :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
-    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
-    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
-        (every member starts as a copy of the target, as the paper describes).
     :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every
         gradient step, as in SBX and the paper) or ``"selection"`` (the leader is copied into the target
         critic at each selection and held there during the period, as DQN's target; ``tau`` then only
         moves TD3's target actor). No effect on CrossQ, which has no target network.
-    :param copy_optimizer: ``"inherit"`` (a pruned copy keeps its parent's Adam moments) or ``"reset"``
-        (it starts with a fresh optimizer state, as in the paper).
     :param recovery_fraction: share of each selection period, in [0, 1), whose losses are not counted
         in L_k: a pruned copy recovers first and is judged on the rest of the period only (default 0.5).
-    :param tie_tolerance: z >= 0, in standard errors of the lowest L_k: members within z of it
-        tie, and the sparsest of them wins (parsimony among ties); 0 is the paper's strict minimum.
     """
 
     # Models saved before these options existed load with the behaviour they were trained with.
@@ -266,7 +258,7 @@ class PolyPruneActorCritic(PolyPruneMixin):
     :param final_sparsity: s_F in [0, 1).
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
-    :param prune_scope: ``"global"``, ``"layerwise"`` or ``"erk"``.
+    :param prune_scope: a key of :data:`sbx_eaudeqn.pruning.PRUNE_SCOPES` (default ``"global"``).
     """
 
     def __init__(self, policy, env, final_sparsity: float = 0.95, prune_start: float = 0.2, prune_end: float = 0.8,

@@ -22,7 +22,13 @@ from stable_baselines3.common.type_aliases import TrainFrequencyUnit
 from sbx_eaudeqn.common import PopulationMixin
 from sbx_eaudeqn.eaude import EauDeMixin
 from sbx_eaudeqn.minatar import MinAtarPolicy
-from sbx_eaudeqn.options import MIN_STEPS_PER_SELECTION, check_action_space, check_period
+from sbx_eaudeqn.options import (
+    MIN_STEPS_PER_SELECTION,
+    check_action_space,
+    check_period,
+    gradient_steps_per_target_update,
+    target_update_env_steps,
+)
 from sbx_eaudeqn.polyprune import PolyPruneMixin
 from sbx_eaudeqn.population import acting_probabilities, population_step
 from sbx_eaudeqn.xla_options import CPU_CNN_COMPILER_OPTIONS, cpu_cnn_compiler_options, trains_unrolled  # noqa: F401
@@ -47,24 +53,6 @@ _compiled_steps = jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS)
 def _compiled_unrolled_steps():
     """The unrolled path (CNNs on CPU), compiled with :func:`cpu_cnn_compiler_options`."""
     return jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS, compiler_options=cpu_cnn_compiler_options())
-
-
-def target_update_env_steps(model: Any) -> int:
-    """A DQN's target period in environment steps: ours store it; SBX's DQN (and models saved before
-    it was stored) keep only the number of ``_on_step`` calls, one per step of all ``n_envs`` envs."""
-    stored = model.__dict__.get("target_update_env_steps")
-    return int(stored) if stored is not None else int(model.target_update_interval) * int(model.n_envs)
-
-
-def gradient_steps_per_target_update(target_update_interval: int, train_freq: int, gradient_steps: int,
-                                     n_envs: int = 1) -> float:
-    """Gradient steps between two target updates of an SB3/SBX DQN (EauDeDQN's selection period).
-
-    The target is updated every ``target_update_interval`` env steps; ``gradient_steps`` are taken every
-    ``train_freq`` steps of each of the ``n_envs`` envs (-1: as many as env steps were collected).
-    """
-    steps_per_train = gradient_steps if gradient_steps >= 0 else train_freq * n_envs
-    return target_update_interval / (train_freq * n_envs) * steps_per_train
 
 
 class _PopulationQDQN(PopulationMixin, DQN):
@@ -178,15 +166,8 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
     the saved policy use the leader. With ``population_size=1`` the single network is pruned after
     every target update to a sparsity sampled with Eq. 3 (DistillQN with a sampled schedule).
 
-    :param population_size: K (>= 1). :param tournament_size: in [1, K]; default min(3, K).
-    :param sparsity_scale: beta in Eq. 3 (> 0). :param max_prune_fraction: in (0, 1].
-    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
-    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
-        (every member starts as a copy of the target, as the paper describes).
-    :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
-        paper) or ``"inherit"`` (it keeps its parent's Adam moments).
-    :param tie_tolerance: z >= 0, in standard errors of the lowest L_k: members within z of it
-        tie, and the sparsest of them wins (parsimony among ties); 0 is the paper's strict minimum.
+    The EauDe options: :class:`~sbx_eaudeqn.eaude.EauDeMixin`. Besides them:
+
     :param target_updates_per_selection: k >= 1, select at every k-th target update (the leader still
         becomes the target at each one), or None: the smallest k that gives a selection period of at
         least 500 gradient steps, so that DQN keeps its own target period (the paper: 1).
@@ -276,7 +257,6 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         return actions, state
 
 
-
 @jax.jit
 def _member_greedy_actions(qf_state, stacked_params, cumulated_losses, key, observations):
     """Greedy actions of member b ~ P(b) proportional to 1 / (L_b + 1e-6); returns (new key, actions)."""
@@ -298,7 +278,7 @@ class PolyPruneDQN(PolyPruneMixin, _PopulationQDQN):
     :param final_sparsity: s_F in [0, 1). :param prune_start: t_start / L in [0, 1].
     :param prune_end: t_end / L in [0, 1], > prune_start. :param prune_exponent: n (> 0).
     :param prune_period: gradient steps between pruning steps, or None (at every target update).
-    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
+    :param prune_scope: a key of :data:`sbx_eaudeqn.pruning.PRUNE_SCOPES` (default ``"global"``).
     :param dqn_kwargs: every keyword argument of :class:`sbx.DQN`.
     """
 

@@ -19,7 +19,24 @@ from sbx_eaudeqn.selection_log import SelectionLog
 
 
 class EauDeMixin(PopulationMixin):
-    """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration."""
+    """EauDe: selection of the member with the lowest cumulated loss, tournaments and Eq. 3 exploration.
+
+    The options every EauDe algorithm takes (each documented here only; docs/design.md gives the
+    measurements behind the defaults):
+
+    :param population_size: K, the number of online networks (>= 1).
+    :param tournament_size: members drawn per tournament, in [1, K]; default min(3, K).
+    :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
+    :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
+    :param prune_scope: how a sparsity is spread over the layers: a key of
+        :data:`sbx_eaudeqn.pruning.PRUNE_SCOPES` (``"global"``, ``"layerwise"``, ``"erk"``).
+    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
+        (every member starts as a copy of the target, as the paper describes).
+    :param copy_optimizer: ``"reset"`` (a pruned copy starts with a fresh optimizer state, as in the
+        paper) or ``"inherit"`` (it keeps its parent's Adam moments).
+    :param tie_tolerance: z >= 0, in standard errors of the lowest L_k: members within z of it tie,
+        and the sparsest of them wins (parsimony among ties); 0 is the paper's strict minimum.
+    """
 
     # The constructor arguments that set the gradient steps per selection, named in the warning.
     _selection_period_settings = "selection_period"

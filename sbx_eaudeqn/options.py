@@ -57,6 +57,25 @@ def warn_short_selection_period(algorithm: str, steps: float | None, settings: s
         )
 
 
+# ----- DQN's period arithmetic: gradient steps per target update ---------------------------------
+def target_update_env_steps(model: Any) -> int:
+    """A DQN's target period in environment steps: ours store it; SBX's DQN (and models saved before
+    it was stored) keep only the number of ``_on_step`` calls, one per step of all ``n_envs`` envs."""
+    stored = model.__dict__.get("target_update_env_steps")
+    return int(stored) if stored is not None else int(model.target_update_interval) * int(model.n_envs)
+
+
+def gradient_steps_per_target_update(target_update_interval: int, train_freq: int, gradient_steps: int,
+                                     n_envs: int = 1) -> float:
+    """Gradient steps between two target updates of an SB3/SBX DQN (EauDeDQN's selection period).
+
+    The target is updated every ``target_update_interval`` env steps; ``gradient_steps`` are taken every
+    ``train_freq`` steps of each of the ``n_envs`` envs (-1: as many as env steps were collected).
+    """
+    steps_per_train = gradient_steps if gradient_steps >= 0 else train_freq * n_envs
+    return target_update_interval / (train_freq * n_envs) * steps_per_train
+
+
 def _package_folder(module: Any) -> str:
     """The folder of an imported package, with a trailing separator."""
     return os.path.dirname(os.path.abspath(module.__file__)) + os.sep

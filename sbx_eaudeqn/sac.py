@@ -64,26 +64,15 @@ class EauDeSAC(EauDeActorCritic, _PopulationCriticSAC):
     selection period to a sparsity sampled with Eq. 3 (DistillQN-like distillation with a sampled
     schedule), so its sparsity always grows.
 
-    :param population_size: K, number of online critics (>= 1).
-    :param tournament_size: members drawn per tournament, in [1, K]; default min(3, K).
-    :param selection_period: gradient steps between selections (>= 1).
-    :param sparsity_scale: beta in Eq. 3 (> 0): 1 normal, 2 ambitious, 3 aggressive.
-    :param max_prune_fraction: cap on one jump, as a fraction of the remaining weights, in (0, 1].
-    :param prune_scope: ``"global"`` (one magnitude threshold), ``"layerwise"`` or ``"erk"``.
-    :param population_init: ``"independent"`` (members 1..K-1 are fresh random inits) or ``"copies"``
-        (every member starts as a copy of the target, as the paper describes).
-    :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after
-        every gradient step, as in SAC) or ``"selection"`` (the leader is copied into the target at each
-        selection and held fixed during the period, as DQN's target; ``tau`` is then unused).
-    :param copy_optimizer: ``"inherit"`` (a pruned copy keeps its parent's Adam moments) or ``"reset"``
-        (a fresh optimizer state, as in the paper).
-    :param recovery_fraction: share of each period, in [0, 1), not counted in L_k (default 0.5: a copy
-        recovers for half a period, then is judged).
+    The EauDe options: :class:`~sbx_eaudeqn.eaude.EauDeMixin` (population, Eq. 3, ties) and
+    :class:`~sbx_eaudeqn.actor_critic.EauDeActorCritic` (period, target, recovery).
+
     :param actor_final_sparsity: None (dense actor, as in the paper) or the final sparsity of a
         polynomial schedule for the actor, applied at each selection; ``actor_prune_start``,
         ``actor_prune_end`` and ``actor_prune_exponent`` shape it as for PolyPrune.
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.
     """
+
 
 class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):
     """PolyPruneSAC: SAC with the critic magnitude-pruned on a polynomial schedule (Ceron et al. 2024).
@@ -96,7 +85,7 @@ class PolyPruneSAC(PolyPruneActorCritic, _PopulationCriticSAC):
     :param final_sparsity: s_F in [0, 1).
     :param prune_start: t_start / L in [0, 1]. :param prune_end: t_end / L in [0, 1], > prune_start.
     :param prune_exponent: n (> 0). :param prune_period: gradient steps between pruning steps.
-    :param prune_scope: ``"global"``, ``"layerwise"`` or ``"erk"``.
+    :param prune_scope: a key of :data:`sbx_eaudeqn.pruning.PRUNE_SCOPES` (default ``"global"``).
     :param actor_final_sparsity: None (dense actor) or the actor's final sparsity, on its own
         polynomial schedule (``actor_prune_start``, ``actor_prune_end``, ``actor_prune_exponent``).
     :param sac_kwargs: every keyword argument of :class:`sbx.SAC`.

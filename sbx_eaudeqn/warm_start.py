@@ -20,6 +20,7 @@ import numpy as np
 from stable_baselines3.common.buffers import ReplayBuffer
 
 from sbx_eaudeqn.checkpoints import algorithm_name, opened_zip, saved_algorithm
+from sbx_eaudeqn.options import target_update_env_steps
 
 # Constructor arguments never carried over from the dense model.
 _NOT_CARRIED = {"self", "policy", "env", "seed", "device", "_init_setup_model"}
@@ -73,8 +74,6 @@ def dense_hyperparameters(dense: Any, cls: type) -> dict[str, Any]:
             continue
         hyperparameters[name] = getattr(dense, attribute)
     if "target_update_interval" in hyperparameters:
-        from sbx_eaudeqn.dqn import target_update_env_steps
-
         hyperparameters["target_update_interval"] = target_update_env_steps(dense)
     if "exploration_initial_eps" in hyperparameters and hasattr(dense, "exploration_final_eps"):
         hyperparameters["exploration_initial_eps"] = float(dense.exploration_final_eps)

@@ -1,8 +1,11 @@
 """The benchmark scripts' --quick modes run end to end and write their reports (no timing is asserted)."""
 
+import json
 import pathlib
 import subprocess
 import sys
+
+import pytest
 
 ROOT = pathlib.Path(__file__).parent.parent
 
@@ -109,3 +112,94 @@ def test_minatar_study_grid_and_normalised_returns():
     results[2]["selection_trace"] = trace + [[130_000, 1, 0.1, 0.2, 0], [260_000, 1, 0.1, 0.3, 0], [500_000, 0, 0.0, 0.4, -1]]
     results[2] |= {"explored_win_share": 0.5, "explored_win_share_last_quarter": 0.25}
     assert schedule_table(results).splitlines()[2] == "| Breakout-v1 | 8 | 1 | 0.10, 0.20, 0.30, 0.40 | 50% | 25% |"
+
+
+def _quick_stage(script: str, out: pathlib.Path) -> tuple[dict[str, dict], str]:
+    """Run the ``quick`` stage of ``benchmarks/<script>.py`` into ``out``: its results by run id, its table."""
+    command = [sys.executable, "-m", f"benchmarks.{script}", "--stages", "quick", "--jobs", "2", "--out", str(out)]
+    subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, cwd=ROOT)
+    assert not list((out / "partial").iterdir())  # every run finished: no checkpoint left
+    results = {path.stem: json.loads(path.read_text()) for path in out.glob("*_seed*.json")}
+    return results, (out / "table.md").read_text()
+
+
+def _rows(table: str, group: str) -> list[str]:
+    """The rows of both tables (the runner's IQM table, then the seed table) for ``group``."""
+    return [line for line in table.splitlines() if line.startswith(f"| {group} |")]
+
+
+def test_dqn_cartpole_quick_stage_runs_through_the_runner(tmp_path):
+    results, table = _quick_stage("dqn_cartpole", tmp_path)
+    groups = [f"CartPole-v1_L512_zoo_{algo}" for algo in ("dqn", "eaudedqn", "polyprunedqn")]
+    assert sorted(results) == [f"{group}_seed0" for group in groups]
+    for result in results.values():  # RL Zoo's target period, 10 evaluations over the budget
+        assert result["overrides"]["target_update_interval"] == 10
+        assert [step for step, *_ in result["history"]] == list(range(51, 511, 51))
+    assert results["CartPole-v1_L512_zoo_polyprunedqn_seed0"]["sparsity"] > 0.9
+    assert "| s per run |" in table and "IQM final return" in table
+    for group in groups:
+        assert len(_rows(table, group)) == 2
+    # --report-only writes the same table from the JSON files, running nothing.
+    command = [sys.executable, "-m", "benchmarks.dqn_cartpole", "--report-only", "--out", str(tmp_path)]
+    subprocess.run(command, capture_output=True, text=True, timeout=300, check=True, cwd=ROOT)
+    assert (tmp_path / "table.md").read_text().split("\n", 1)[1] == table.split("\n", 1)[1]
+
+
+def test_offline_cartpole_quick_stage_collects_its_dataset_and_counts_gradient_steps(tmp_path):
+    results, table = _quick_stage("offline_cartpole", tmp_path)
+    dataset = tmp_path / "dataset_dqn500.pkl"
+    assert dataset.is_file()  # collected once, before the runs, into --out
+    groups = [f"CartPole-v1_D500_G200_{name}" for name in ("cql", "eaudecql", "polyprunecql")]
+    assert sorted(results) == [f"{group}_seed0" for group in groups]
+    for result in results.values():
+        assert result["overrides"]["dataset"] == str(dataset)
+        assert [step for step, *_ in result["history"]] == list(range(20, 201, 20))  # gradient steps
+    assert results["CartPole-v1_D500_G200_cql_seed0"]["sparsity"] == 0.0
+    assert results["CartPole-v1_D500_G200_polyprunecql_seed0"]["sparsity"] > 0.9
+    for group in groups:
+        assert len(_rows(table, group)) == 2
+
+
+def test_sparse_actor_quick_stage_reports_actor_and_critic_sparsity(tmp_path):
+    results, table = _quick_stage("sparse_actor", tmp_path)
+    assert "| actor sparsity (per seed) | critic sparsity (per seed) |" in table
+    for name, sparsity in (("actor0", 0.0), ("actor0.8", 0.8), ("actor0.9", 0.9)):
+        result = results[f"Pendulum-v1_L300_{name}_seed0"]
+        assert abs(result["actor_sparsity"] - sparsity) < 0.01 and result["selections"] > 0
+        seed_row = _rows(table, f"Pendulum-v1_L300_{name}")[1]
+        assert seed_row.split(" | ")[3] == f"{sparsity:.3f} ({sparsity:.2f})"
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_runner_resumes_an_offline_run_from_its_checkpoint(tmp_path, monkeypatch):
+    """CQL through the runner: a dataset override, a budget in gradient steps, and a checkpoint without a
+    replay buffer (the model reloads its dataset), from which a later call continues the run."""
+    from stable_baselines3.common import evaluation
+
+    from benchmarks.runner import RunSpec, run_one
+    from sbx_eaudeqn.collect import collect
+
+    dataset = collect("CartPole-v1", steps=300, size=300, out=tmp_path / "data.pkl")
+    spec = RunSpec("cql", "eaudecql", "CartPole-v1", 0, 200,
+                   (("dataset", str(dataset)), ("net_arch", (16, 16)), ("population_size", 2),
+                    ("target_update_interval", 20), ("target_updates_per_selection", 1)))
+    evaluate, evaluated_at = evaluation.evaluate_policy, []
+
+    def evaluate_then_stop_at_120(model, *args, **kwargs):
+        evaluated_at.append(model.num_timesteps)
+        if model.num_timesteps == 120 and evaluated_at.count(120) == 1:
+            raise _Interrupted
+        return evaluate(model, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "evaluate_policy", evaluate_then_stop_at_120)
+    with pytest.raises(_Interrupted):
+        run_one(spec, str(tmp_path))
+    assert sorted(path.name for path in (tmp_path / "partial").iterdir()) == ["cql_seed0.json", "cql_seed0.zip"]
+    result = run_one(spec, str(tmp_path))
+    assert evaluated_at == [20, 40, 60, 80, 100, 120, 120, 140, 160, 180, 200]  # resumed from step 100
+    assert [step for step, *_ in result["history"]] == list(range(20, 201, 20))
+    assert result["overrides"]["dataset"] == str(dataset) and result["selections"] > 0
+    assert not list((tmp_path / "partial").iterdir())

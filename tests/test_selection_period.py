@@ -9,7 +9,8 @@ import yaml
 
 from sbx_eaudeqn import EauDeDQN, EauDeSAC
 from sbx_eaudeqn.options import MIN_STEPS_PER_SELECTION
-from sbx_eaudeqn.dqn import DEFAULT_TARGET_UPDATE_INTERVAL, gradient_steps_per_target_update
+from sbx_eaudeqn.dqn import DEFAULT_TARGET_UPDATE_INTERVAL
+from sbx_eaudeqn.options import gradient_steps_per_target_update
 from sbx_eaudeqn.zoo import ZOO_ALGOS, hyperparams_path
 
 # RL Zoo's CartPole-v1 DQN entry (rl-zoo3 2.9.2): a target update every 10 env steps, 128 gradient
