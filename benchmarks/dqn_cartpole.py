@@ -21,7 +21,7 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, results_table, seed_table, stage_study_main  # noqa: E402
+from benchmarks.runner import RunSpec, quick_check, results_table, seed_table, stage_study_main  # noqa: E402
 
 SEEDS = (0, 1, 2)
 # RL Zoo 3 (2.9.2) hyperparams/dqn.yml, CartPole-v1.
@@ -40,7 +40,7 @@ def specs(budget: int, seeds=SEEDS) -> list[RunSpec]:
             for seed in seeds for algo, extra in ALGOS.items()]
 
 
-STAGES = {"cartpole": specs(50_000), "quick": specs(512, seeds=(0,))}  # 2 x train_freq: no step past the budget
+STAGES = {"cartpole": specs(50_000), "quick": quick_check(specs(512, seeds=(0,)))}  # 2 x train_freq: no step past the budget
 
 
 def report(results: list[dict], out: pathlib.Path) -> str:

@@ -21,7 +21,7 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, results_table, run_missing  # noqa: E402
+from benchmarks.runner import EXECUTORS, RunSpec, results_table, run_missing  # noqa: E402
 
 FAMILIES = ("td3", "tqc", "crossq", "sac")
 BUDGET = 10_000  # half the bundled n_timesteps (20k): 3 seeds x 9 algorithms fit one session on 2 cores
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", nargs="+", default=list(FAMILIES[:3]), choices=FAMILIES)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
+    parser.add_argument("--executor", default="process", choices=EXECUTORS)
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--out", default="docs/results/families_pendulum")
     args = parser.parse_args(argv)

@@ -24,7 +24,7 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, results_table, seed_table, stage_study_main  # noqa: E402
+from benchmarks.runner import RunSpec, quick_check, results_table, seed_table, stage_study_main  # noqa: E402
 
 SEEDS = (0, 1, 2)
 COMMON = dict(net_arch=(256, 256), learning_rate=1e-3, batch_size=64, target_update_interval=100, cql_alpha=1.0)
@@ -49,7 +49,7 @@ def specs(gradient_steps: int, dataset_steps: int, seeds=SEEDS) -> list[RunSpec]
             for seed in seeds for name, (algo, extra) in ALGOS.items()]
 
 
-STAGES = {"cartpole": specs(20_000, 50_000), "quick": specs(200, 500, seeds=(0,))}
+STAGES = {"cartpole": specs(20_000, 50_000), "quick": quick_check(specs(200, 500, seeds=(0,)))}
 
 
 def prepare(todo: list[RunSpec], out: pathlib.Path) -> list[RunSpec]:

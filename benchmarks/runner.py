@@ -43,6 +43,7 @@ from sbx_eaudeqn.registry import BY_NAME, SBX_PARENTS, algorithm_class  # noqa: 
 NOISE_KEYS = ("noise_type", "noise_std")
 # Overrides that go into policy_kwargs (net_arch: a tuple of widths; optimizer_kwargs: a tuple of pairs).
 POLICY_KEYS = {"net_arch", "optimizer_kwargs"}
+EXECUTORS = ("process", "inline", "submitit-local", "slurm")
 EVALUATIONS = 10  # greedy evaluations per run, every budget / EVALUATIONS steps
 EVAL_EPISODES = 10
 
@@ -54,6 +55,7 @@ class RunSpec:
     :ivar group: a label shared by the seeds of one setting (the table's row).
     :ivar overrides: constructor keywords that replace the bundled ones (``net_arch`` and
         ``optimizer_kwargs`` go into ``policy_kwargs``).
+    :ivar eval_episodes: episodes per greedy evaluation (fewer for a quick check of a pipeline).
     """
 
     group: str
@@ -62,6 +64,7 @@ class RunSpec:
     seed: int
     budget: int
     overrides: tuple[tuple[str, Any], ...] = ()
+    eval_episodes: int = EVAL_EPISODES
 
     @property
     def run_id(self) -> str:
@@ -212,7 +215,7 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
 
         def _on_step(self) -> bool:
             if self.num_timesteps % every == 0:
-                mean_return, _ = evaluate_policy(self.model, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True)
+                mean_return, _ = evaluate_policy(self.model, eval_env, n_eval_episodes=spec.eval_episodes, deterministic=True)
                 sparsity = float(getattr(self.model, "sparsity", 0.0))
                 progress["history"].append((self.num_timesteps, float(mean_return), sparsity))
                 progress["seconds"] = seconds_before + time.time() - started
@@ -253,12 +256,16 @@ def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, exec
                 slurm: dict[str, Any] | None = None) -> list[dict]:
     """Run every spec without a result file in ``out``, in the order given; return all results in ``out``.
 
-    :param executor: ``process`` (local processes), ``submitit-local`` or ``slurm`` (submitit).
+    :param executor: ``process`` (local processes), ``inline`` (one after the other in this process: for
+        tests and debugging, sharing its compiled functions), ``submitit-local`` or ``slurm`` (submitit).
     :param slurm: submitit parameters for Slurm (``slurm_partition``, ``timeout_min``, ...).
     """
     out.mkdir(parents=True, exist_ok=True)
     todo = missing(specs, out)
-    if todo and executor == "process":
+    if todo and executor == "inline":
+        for spec in todo:
+            _save(run_one(spec, str(out)), out)
+    elif todo and executor == "process":
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             for future in as_completed([pool.submit(run_one, spec, str(out)) for spec in todo]):
                 _save(future.result(), out)
@@ -266,7 +273,7 @@ def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, exec
         import submitit
 
         if executor not in ("submitit-local", "slurm"):
-            raise ValueError(f"executor must be 'process', 'submitit-local' or 'slurm', got {executor!r}")
+            raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
         cluster = "local" if executor == "submitit-local" else "slurm"
         submitter = submitit.AutoExecutor(folder=str(out / "submitit"), cluster=cluster)
         submitter.update_parameters(**({"timeout_min": 24 * 60} | (slurm or {})))
@@ -275,6 +282,11 @@ def run_missing(specs: Iterable[RunSpec], out: pathlib.Path, jobs: int = 2, exec
         for job in submitted:
             _save(job.result(), out)
     return load_results(out)
+
+
+def quick_check(specs: Iterable[RunSpec]) -> list[RunSpec]:
+    """The specs with one episode per evaluation: a stage that checks the pipeline, not the learning."""
+    return [dataclasses.replace(spec, eval_episodes=1) for spec in specs]
 
 
 def missing(specs: Iterable[RunSpec], out: pathlib.Path) -> list[RunSpec]:
@@ -382,7 +394,7 @@ def stage_study_main(argv: list[str] | None, description: str, module: str, stag
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stages", nargs="+", default=list(default_stages or stages), choices=list(stages))
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--executor", default="process", choices=["process", "submitit-local", "slurm"])
+    parser.add_argument("--executor", default="process", choices=EXECUTORS)
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--out", default=default_out)
     args = parser.parse_args(argv)

@@ -24,7 +24,7 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, results_table, seed_table, stage_study_main  # noqa: E402
+from benchmarks.runner import RunSpec, quick_check, results_table, seed_table, stage_study_main  # noqa: E402
 
 SEEDS = (0, 1, 2)
 ACTOR_SPARSITY = {"actor0": None, "actor0.8": 0.8, "actor0.9": 0.9}  # group suffix -> actor_final_sparsity
@@ -43,7 +43,7 @@ def specs(env: str, budget: int, seeds=SEEDS, **settings) -> list[RunSpec]:
 
 
 STAGES = {"pendulum": specs("Pendulum-v1", 10_000), "halfcheetah": specs("HalfCheetah-v5", 10_000),
-          "quick": specs("Pendulum-v1", 300, seeds=(0,), selection_period=25)}  # the actor is pruned at selections
+          "quick": quick_check(specs("Pendulum-v1", 300, seeds=(0,), selection_period=25))}  # the actor is pruned at selections
 
 
 def report(results: list[dict], out: pathlib.Path) -> str:

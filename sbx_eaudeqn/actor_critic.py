@@ -202,7 +202,8 @@ class EauDeActorCritic(EauDeMixin):
     """EauDe's constructor arguments for an actor-critic algorithm (mixed in before its population class).
 
     Besides the options of every EauDe algorithm (:class:`~sbx_eaudeqn.eaude.EauDeMixin`; here
-    ``copy_optimizer`` defaults to ``"inherit"``):
+    ``copy_optimizer`` defaults to ``"inherit"`` and ``tie_tolerance`` to 2, as measured in
+    docs/results/sparsity_study/ and docs/results/default_lr/):
 
     :param selection_period: gradient steps between selections (>= 1).
     :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every
@@ -221,7 +222,7 @@ class EauDeActorCritic(EauDeMixin):
                  selection_period: int = 1000, sparsity_scale: float = 1.0, max_prune_fraction: float = 0.2,
                  prune_scope: str = "global", population_init: str = "independent",
                  target_update: str = "polyak", copy_optimizer: str = "inherit", recovery_fraction: float = 0.5,
-                 tie_tolerance: float = 0.0, **kwargs: Any) -> None:
+                 tie_tolerance: float = 2.0, **kwargs: Any) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
                               population_init, copy_optimizer, tie_tolerance)
         self.selection_period = check_period("selection_period", selection_period)

@@ -1,5 +1,6 @@
 """The benchmark scripts' --quick modes run end to end and write their reports (no timing is asserted)."""
 
+import importlib
 import json
 import pathlib
 import subprocess
@@ -115,9 +116,10 @@ def test_minatar_study_grid_and_normalised_returns():
 
 
 def _quick_stage(script: str, out: pathlib.Path) -> tuple[dict[str, dict], str]:
-    """Run the ``quick`` stage of ``benchmarks/<script>.py`` into ``out``: its results by run id, its table."""
-    command = [sys.executable, "-m", f"benchmarks.{script}", "--stages", "quick", "--jobs", "2", "--out", str(out)]
-    subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, cwd=ROOT)
+    """Run the ``quick`` stage of ``benchmarks/<script>.py`` into ``out`` through its command line, in this
+    process (``--executor inline``: compiled functions are shared with the other tests; the process pool
+    is tested with the long runs): its results by run id, its table."""
+    importlib.import_module(f"benchmarks.{script}").main(["--stages", "quick", "--executor", "inline", "--out", str(out)])
     assert not list((out / "partial").iterdir())  # every run finished: no checkpoint left
     results = {path.stem: json.loads(path.read_text()) for path in out.glob("*_seed*.json")}
     return results, (out / "table.md").read_text()
@@ -140,8 +142,7 @@ def test_dqn_cartpole_quick_stage_runs_through_the_runner(tmp_path):
     for group in groups:
         assert len(_rows(table, group)) == 2
     # --report-only writes the same table from the JSON files, running nothing.
-    command = [sys.executable, "-m", "benchmarks.dqn_cartpole", "--report-only", "--out", str(tmp_path)]
-    subprocess.run(command, capture_output=True, text=True, timeout=300, check=True, cwd=ROOT)
+    importlib.import_module("benchmarks.dqn_cartpole").main(["--report-only", "--out", str(tmp_path)])
     assert (tmp_path / "table.md").read_text().split("\n", 1)[1] == table.split("\n", 1)[1]
 
 
