@@ -6,7 +6,8 @@ each), with ``learning_starts=1000`` and ``selection_period=500``, 3 seeds, thro
 ``benchmarks/runner.py`` (one JSON per run in ``--out``, resumable from its checkpoint), evaluated
 greedily over 10 episodes every 1k steps. The report gives the runner's IQM table (its sparsity is the
 critic's) and, per setting, the mean ± std over seeds and each seed's final return, actor sparsity and
-critic sparsity. The ``quick`` stage (Pendulum-v1, 300 steps, a selection every 25, one seed) checks the pipeline.
+critic sparsity. The ``quick`` stage (Pendulum-v1, 300 steps, actor sparsity 0 and 0.9, a selection every 25, one
+seed) checks the pipeline.
 
     python -m benchmarks.sparse_actor --jobs 2
     python -m benchmarks.sparse_actor --stages pendulum --jobs 2
@@ -43,7 +44,8 @@ def specs(env: str, budget: int, seeds=SEEDS, **settings) -> list[RunSpec]:
 
 
 STAGES = {"pendulum": specs("Pendulum-v1", 10_000), "halfcheetah": specs("HalfCheetah-v5", 10_000),
-          "quick": quick_check(specs("Pendulum-v1", 300, seeds=(0,), selection_period=25))}  # the actor is pruned at selections
+          "quick": quick_check([spec for spec in specs("Pendulum-v1", 300, seeds=(0,), selection_period=25)
+                                if not spec.group.endswith("actor0.8")])}  # the actor is pruned at selections
 
 
 def report(results: list[dict], out: pathlib.Path) -> str:

@@ -164,7 +164,7 @@ def test_offline_cartpole_quick_stage_collects_its_dataset_and_counts_gradient_s
 def test_sparse_actor_quick_stage_reports_actor_and_critic_sparsity(tmp_path):
     results, table = _quick_stage("sparse_actor", tmp_path)
     assert "| actor sparsity (per seed) | critic sparsity (per seed) |" in table
-    for name, sparsity in (("actor0", 0.0), ("actor0.8", 0.8), ("actor0.9", 0.9)):
+    for name, sparsity in (("actor0", 0.0), ("actor0.9", 0.9)):  # the quick stage leaves 0.8 out
         result = results[f"Pendulum-v1_L300_{name}_seed0"]
         assert abs(result["actor_sparsity"] - sparsity) < 0.01 and result["selections"] > 0
         seed_row = _rows(table, f"Pendulum-v1_L300_{name}")[1]
