@@ -32,7 +32,7 @@ demo: $(PACKAGE)
 	$(PY) -m sbx_eaudeqn.demo
 
 test: $(PACKAGE)
-	$(PY) -m pytest -q -p no:cacheprovider --durations=15 tests
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15 tests
 
 clean:
 	rm -rf $(VENV) build demo_output

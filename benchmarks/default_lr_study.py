@@ -20,6 +20,8 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
   whatever they show: **InvertedDoublePendulum-v5** (EauDeSAC against SAC, SB3's settings, 20k steps)
   and **MountainCar-v0** (EauDeDQN against DQN, RL Zoo's DQN entry, target period 600, 120k steps).
 - ``families``: EauDeTD3 and EauDeTQC on Pendulum-v1 at 3e-4 against their dense parents; 3 seeds.
+- ``length``: EauDeSAC on Pendulum-v1 at 3e-4 for 50k steps against dense SAC, 3 seeds: whether the
+  level that 20k steps leave below 0.6 is reached with more interactions (the paper's Figure 11).
 
     python -m benchmarks.default_lr_study --jobs 2
     python -m benchmarks.default_lr_study --report-only
@@ -82,6 +84,7 @@ STAGES = {
         _pair("Pendulum-v1_L20k_lr0.0003_sbx", "eaudetd3", "td3", "Pendulum-v1", 20_000, **SBX_TD3)
         + _pair("Pendulum-v1_L20k_lr0.0003", "eaudetqc", "tqc", "Pendulum-v1", 20_000, learning_rate=3e-4)
     ),
+    "length": _pair("Pendulum-v1_L50k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 50_000, learning_rate=3e-4),
 }
 
 

@@ -1,4 +1,42 @@
 import os
+import shutil
+import tempfile
 
 # Tests run on the CPU with small networks; keep JAX from grabbing an accelerator or all threads.
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+# One JAX compilation cache for the whole run, made by the controlling process before the workers and
+# the RL Zoo subprocesses start (they inherit it): a network compiled once is not compiled again in
+# another worker or subprocess. Empty at the start of every run, removed at its end.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="sbx-eaudeqn-tests-jax-cache-")
+    os.environ["SBX_EAUDEQN_TESTS_OWN_JAX_CACHE"] = "1"
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+# `make test` runs the files on two workers (pytest-xdist, --dist loadfile: a file stays on one
+# worker, so its module-scoped compiled models are built once). The longest files start first, so
+# that neither worker is left running one of them alone at the end. Measured with --durations.
+LONGEST_FILES_FIRST = (
+    "test_zoo.py",
+    "test_actor_critic_family.py",
+    "test_benchmarks.py",
+    "test_documented_commands.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the longest test files first; the order inside each file is kept."""
+
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FILES_FIRST.index(name) if name in LONGEST_FILES_FIRST else len(LONGEST_FILES_FIRST)
+
+    items.sort(key=rank)  # a stable sort: every other file keeps its collection order
+
+
+def pytest_sessionfinish(session):
+    """The controlling process removes the compilation cache it made (workers leave it alone)."""
+    is_worker = hasattr(session.config, "workerinput")
+    if not is_worker and os.environ.get("SBX_EAUDEQN_TESTS_OWN_JAX_CACHE"):
+        shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
