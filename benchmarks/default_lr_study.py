@@ -22,6 +22,10 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``families``: EauDeTD3 and EauDeTQC on Pendulum-v1 at 3e-4 against their dense parents; 3 seeds.
 - ``length``: EauDeSAC on Pendulum-v1 at 3e-4 for 50k steps against dense SAC, 3 seeds: whether the
   level that 20k steps leave below 0.6 is reached with more interactions (the paper's Figure 11).
+- ``widths``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 64x64 networks (against the 256x256 of
+  ``sac_ties``), 3 seeds: a smaller critic should end less sparse (1024 units is out of a CPU's reach).
+- ``beta2``: EauDeSAC on Pendulum-v1 at 3e-4 with ``sparsity_scale=2`` (beta 2), z = 2, 3 seeds,
+  against the dense runs of ``sac_ties`` (same settings and seeds).
 
     python -m benchmarks.default_lr_study --jobs 2
     python -m benchmarks.default_lr_study --report-only
@@ -84,6 +88,10 @@ STAGES = {
         _pair("Pendulum-v1_L20k_lr0.0003_sbx", "eaudetd3", "td3", "Pendulum-v1", 20_000, **SBX_TD3)
         + _pair("Pendulum-v1_L20k_lr0.0003", "eaudetqc", "tqc", "Pendulum-v1", 20_000, learning_rate=3e-4)
     ),
+    "widths": _pair("Pendulum-v1_L20k_lr0.0003_w64", "eaudesac", "sac", "Pendulum-v1", 20_000, learning_rate=3e-4,
+                    net_arch=(64, 64)),
+    "beta2": [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_beta2", "eaudesac", "Pendulum-v1", seed, 20_000,
+                      (("learning_rate", 3e-4), ("sparsity_scale", 2.0), ("tie_tolerance", TIES))) for seed in SEEDS],
     "length": _pair("Pendulum-v1_L50k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 50_000, learning_rate=3e-4),
 }
 
