@@ -14,6 +14,11 @@ if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
+# The tests' networks are small and train for a few steps, so compiling dominates their time: JAX's
+# own switch for that case trades XLA's optimization passes for faster compiles (workers and
+# subprocesses inherit it). What the tests check does not depend on it; benchmarks/ never sets it.
+os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+
 # `make test` runs the files on two workers (pytest-xdist, --dist loadfile: a file stays on one
 # worker, so its module-scoped compiled models are built once). The longest files start first, so
 # that neither worker is left running one of them alone at the end. Measured with --durations.
