@@ -8,9 +8,11 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # One JAX compilation cache for the whole run, made by the controlling process before the workers and
 # the RL Zoo subprocesses start (they inherit it): a network compiled once is not compiled again in
 # another worker or subprocess. Empty at the start of every run, removed at its end.
+# The workers find the variable set, so only the controlling process holds OWN_CACHE_DIR.
+OWN_CACHE_DIR = None
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
-    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="sbx-eaudeqn-tests-jax-cache-")
-    os.environ["SBX_EAUDEQN_TESTS_OWN_JAX_CACHE"] = "1"
+    OWN_CACHE_DIR = tempfile.mkdtemp(prefix="sbx-eaudeqn-tests-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = OWN_CACHE_DIR
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
@@ -41,7 +43,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session):
-    """The controlling process removes the compilation cache it made (workers leave it alone)."""
-    is_worker = hasattr(session.config, "workerinput")
-    if not is_worker and os.environ.get("SBX_EAUDEQN_TESTS_OWN_JAX_CACHE"):
-        shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+    """The controlling process removes the compilation cache it made."""
+    if OWN_CACHE_DIR is not None:
+        shutil.rmtree(OWN_CACHE_DIR, ignore_errors=True)
