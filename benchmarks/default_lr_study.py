@@ -26,6 +26,13 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
   ``sac_ties``), 3 seeds: a smaller critic should end less sparse (1024 units is out of a CPU's reach).
 - ``beta2``: EauDeSAC on Pendulum-v1 at 3e-4 with ``sparsity_scale=2`` (beta 2), z = 2, 3 seeds,
   against the dense runs of ``sac_ties`` (same settings and seeds).
+- ``dqn_recovery``: EauDeDQN with the actor-critic family's choices (a pruned copy keeps its parent's
+  Adam moments and is judged on the second half of each period: ``copy_optimizer="inherit"``,
+  ``recovery_fraction=0.5``) at the strict minimum (z = 0), on CartPole-v1 with the bundled entry,
+  against the dense runs of ``dqn_ties`` (same settings and seeds); 3 seeds.
+- ``halfcheetah``: EauDeSAC against SAC on HalfCheetah-v5 for 100k steps with the bundled entry (RL Zoo's:
+  SBX's settings, learning rate 3e-4, learning_starts 10000), every EauDe argument at its default; 3
+  seeds. The EauDe runs are listed first, so that with two jobs the longest runs start first.
 
     python -m benchmarks.default_lr_study --jobs 2
     python -m benchmarks.default_lr_study --report-only
@@ -58,6 +65,11 @@ ZOO_MOUNTAINCAR = dict(learning_rate=4e-3, batch_size=128, buffer_size=10_000, l
 # SBX's own TD3 settings with SB3's learning rate (the bundled Pendulum entry is RL Zoo's: 400x300, noise).
 SBX_TD3 = dict(learning_rate=3e-4, gamma=0.99, buffer_size=1_000_000, learning_starts=100, net_arch=(256, 256),
                noise_type=None, noise_std=0.0)
+
+
+def _longest_first(specs: list[RunSpec]) -> list[RunSpec]:
+    """The EauDe runs before the dense ones, each in seed order: with two jobs the long runs start first."""
+    return sorted(specs, key=lambda spec: not spec.algo.startswith("eaude"))
 
 
 def _pair(label: str, eaude: str, dense: str, env: str, budget: int, seeds=SEEDS, ties: tuple[float, ...] = (TIES,),
@@ -93,6 +105,10 @@ STAGES = {
     "beta2": [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_beta2", "eaudesac", "Pendulum-v1", seed, 20_000,
                       (("learning_rate", 3e-4), ("sparsity_scale", 2.0), ("tie_tolerance", TIES))) for seed in SEEDS],
     "length": _pair("Pendulum-v1_L50k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 50_000, learning_rate=3e-4),
+    "dqn_recovery": [RunSpec("CartPole-v1_L200k_bundled_eaudedqn_z0_inherit_judged", "eaudedqn", "CartPole-v1", seed,
+                             200_000, (("copy_optimizer", "inherit"), ("recovery_fraction", 0.5), ("tie_tolerance", 0.0)))
+                     for seed in SEEDS],
+    "halfcheetah": _longest_first(_pair("HalfCheetah-v5_L100k_bundled", "eaudesac", "sac", "HalfCheetah-v5", 100_000)),
 }
 
 

@@ -30,7 +30,6 @@ from sbx_eaudeqn.options import (
     check_action_space,
     check_choice,
     check_period,
-    check_recovery_fraction,
 )
 from sbx_eaudeqn.polyprune import PolyPruneMixin
 from sbx_eaudeqn.population import population_step, set_learning_rate
@@ -202,21 +201,18 @@ class EauDeActorCritic(EauDeMixin):
     """EauDe's constructor arguments for an actor-critic algorithm (mixed in before its population class).
 
     Besides the options of every EauDe algorithm (:class:`~sbx_eaudeqn.eaude.EauDeMixin`; here
-    ``copy_optimizer`` defaults to ``"inherit"`` and ``tie_tolerance`` to 2, as measured in
-    docs/results/sparsity_study/ and docs/results/default_lr/):
+    ``copy_optimizer`` defaults to ``"inherit"``, ``recovery_fraction`` to 0.5 and ``tie_tolerance`` to 2,
+    as measured in docs/results/sparsity_study/ and docs/results/default_lr/):
 
     :param selection_period: gradient steps between selections (>= 1).
     :param target_update: ``"polyak"`` (the target critic moves towards the leader by ``tau`` after every
         gradient step, as in SBX and the paper) or ``"selection"`` (the leader is copied into the target
         critic at each selection and held there during the period, as DQN's target; ``tau`` then only
         moves TD3's target actor). No effect on CrossQ, which has no target network.
-    :param recovery_fraction: share of each selection period, in [0, 1), whose losses are not counted
-        in L_k: a pruned copy recovers first and is judged on the rest of the period only (default 0.5).
     """
 
     # Models saved before these options existed load with the behaviour they were trained with.
     target_update = "polyak"
-    recovery_fraction = 0.0
 
     def __init__(self, policy, env, population_size: int = 5, tournament_size: int | None = None,
                  selection_period: int = 1000, sparsity_scale: float = 1.0, max_prune_fraction: float = 0.2,
@@ -224,10 +220,9 @@ class EauDeActorCritic(EauDeMixin):
                  target_update: str = "polyak", copy_optimizer: str = "inherit", recovery_fraction: float = 0.5,
                  tie_tolerance: float = 2.0, **kwargs: Any) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init, copy_optimizer, tie_tolerance)
+                              population_init, copy_optimizer, tie_tolerance, recovery_fraction)
         self.selection_period = check_period("selection_period", selection_period)
         self.target_update = check_choice("target_update", target_update, TARGET_UPDATES)
-        self.recovery_fraction = check_recovery_fraction(recovery_fraction)
         super().__init__(policy, env, **kwargs)
 
     @property
@@ -236,12 +231,6 @@ class EauDeActorCritic(EauDeMixin):
 
     def _gradient_steps_per_selection(self) -> int:
         return self.selection_period
-
-    @property
-    def _judging_starts(self) -> int | None:
-        """Gradient steps into the period after which losses count in L_k (None: from the start)."""
-        steps = round(self.recovery_fraction * self.selection_period)
-        return steps if steps > 0 else None
 
     @property
     def _holds_target(self) -> bool:

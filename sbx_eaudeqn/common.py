@@ -148,13 +148,11 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         selections or prunings, so that none falls inside a compiled loop; returns the last call's result.
 
         Without a period in gradient steps (:attr:`_period_length` is None: selections come with the
-        target updates instead), all steps run as one chunk.
+        target updates instead), a chunk ends only where the judged part of a period starts.
         """
         done, result = 0, None
         while done < gradient_steps:
-            n_steps = gradient_steps - done
-            if self._period_length is not None:
-                n_steps = min(n_steps, self._steps_to_boundary())
+            n_steps = min(gradient_steps - done, self._steps_to_boundary())
             chunk = jax.tree_util.tree_map(lambda x: x[done * batch_size : (done + n_steps) * batch_size], data)
             result = train_chunk(chunk, n_steps)
             done += n_steps
@@ -166,9 +164,10 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
                 self._end_period()
         return result
 
-    def _steps_to_boundary(self) -> int:
-        """Gradient steps to the next chunk boundary: the end of the recovery part, or of the period."""
-        boundaries = [self._period_length]
+    def _steps_to_boundary(self) -> float:
+        """Gradient steps to the next chunk boundary: the end of the recovery part, or of the period
+        (infinite when neither lies ahead in gradient steps)."""
+        boundaries = [float("inf") if self._period_length is None else self._period_length]
         if self._judging_starts is not None and self._judging_starts > self._period_steps:
             boundaries.append(self._judging_starts)
         return min(boundaries) - self._period_steps

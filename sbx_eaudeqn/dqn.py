@@ -188,11 +188,12 @@ class EauDeDQN(EauDeMixin, _PopulationQDQN):
         population_init: str = "independent",
         copy_optimizer: str = "reset",
         tie_tolerance: float = 0.0,
+        recovery_fraction: float = 0.0,
         target_updates_per_selection: int | None = None,
         **dqn_kwargs: Any,
     ) -> None:
         self._init_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction, prune_scope,
-                              population_init, copy_optimizer, tie_tolerance)
+                              population_init, copy_optimizer, tie_tolerance, recovery_fraction)
         if target_updates_per_selection is not None:
             check_period("target_updates_per_selection", target_updates_per_selection)
         self._requested_updates_per_selection = target_updates_per_selection

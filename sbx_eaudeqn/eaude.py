@@ -11,6 +11,7 @@ from sbx_eaudeqn.options import (
     POPULATION_INITS,
     check_choice,
     check_eaude_args,
+    check_recovery_fraction,
     check_tie_tolerance,
     warn_short_selection_period,
 )
@@ -36,6 +37,9 @@ class EauDeMixin(PopulationMixin):
         paper) or ``"inherit"`` (it keeps its parent's Adam moments).
     :param tie_tolerance: z >= 0, in standard errors of the lowest L_k: members within z of it tie,
         and the sparsest of them wins (parsimony among ties); 0 is the paper's strict minimum.
+    :param recovery_fraction: share of each selection period, in [0, 1), whose losses are not counted
+        in L_k: a pruned copy recovers first and is judged on the rest of the period only; 0 is the
+        paper's whole period.
     """
 
     # The constructor arguments that set the gradient steps per selection, named in the warning.
@@ -43,10 +47,18 @@ class EauDeMixin(PopulationMixin):
     # Models saved before an option existed load with the behaviour they were trained with (the paper's).
     copy_optimizer = "reset"
     tie_tolerance = 0.0
+    recovery_fraction = 0.0
 
     def _gradient_steps_per_selection(self) -> float | None:
         """Gradient steps in one selection period, or None where the settings do not fix it."""
         raise NotImplementedError  # pragma: no cover - overridden
+
+    @property
+    def _judging_starts(self) -> int | None:
+        """Gradient steps into the period after which losses count in L_k (None: from the start)."""
+        period = self._gradient_steps_per_selection()
+        steps = 0 if period is None else round(self.recovery_fraction * period)
+        return steps if steps > 0 else None
 
     def _check_selection_period(self) -> None:
         """Warn when one selection period gives fewer gradient steps than a pruned copy needs to recover."""
@@ -55,9 +67,11 @@ class EauDeMixin(PopulationMixin):
 
     def _init_eaude_args(self, population_size: int, tournament_size: int | None, sparsity_scale: float,
                          max_prune_fraction: float, prune_scope: str, population_init: str = "independent",
-                         copy_optimizer: str = "reset", tie_tolerance: float = 0.0) -> None:
+                         copy_optimizer: str = "reset", tie_tolerance: float = 0.0,
+                         recovery_fraction: float = 0.0) -> None:
         self.tournament_size = check_eaude_args(population_size, tournament_size, sparsity_scale, max_prune_fraction)
         self.tie_tolerance = check_tie_tolerance(tie_tolerance)
+        self.recovery_fraction = check_recovery_fraction(recovery_fraction)
         self.population_init = check_choice("population_init", population_init, POPULATION_INITS)
         self.copy_optimizer = check_choice("copy_optimizer", copy_optimizer, COPY_OPTIMIZERS)
         self.sparsity_scale = float(sparsity_scale)

@@ -175,6 +175,7 @@ def test_polyprune_with_a_period_in_gradient_steps():
         (PolyPruneDQN, dict(target_update_interval=0), "target_update_interval must be an integer >= 1, got 0"),
         (EauDeDQN, dict(target_updates_per_selection=0), "target_updates_per_selection must be an integer >= 1"),
         (EauDeDQN, dict(tie_tolerance=-1.0), "tie_tolerance must be a number >= 0"),
+        (EauDeDQN, dict(recovery_fraction=1.0), "recovery_fraction must be in \\[0, 1\\)"),
     ],
 )
 def test_bad_input(cls, kwargs, match):
@@ -266,6 +267,17 @@ def test_population_init_copies_starts_every_member_as_the_target():
         assert trees_equal(model.population.member(slot)[0], model.policy.qf_state.target_params)
     with pytest.raises(ValueError, match="population_init must be one of .*'independent', 'copies'.*got 'clones'"):
         eaude(population_init="clones")
+
+
+@pytest.mark.parametrize("recovery_fraction, judged", [(0.0, 13.0), (0.5, 3.0)])
+def test_recovery_part_of_the_period_is_not_judged(recovery_fraction, judged):
+    # 20 gradient steps per selection: with recovery_fraction 0.5, L_k counts from the 10th step on.
+    model = eaude(recovery_fraction=recovery_fraction)
+    model.learn(100)
+    model._end_period()  # a selection: a new period starts, every L_k at 0
+    model.train(gradient_steps=13, batch_size=16)  # one call across the start of the judged part
+    assert float(model.population.judged_steps) == judged
+    assert np.all(np.asarray(model.population.cumulated_losses) > 0.0)
 
 
 def test_selections_come_at_every_kth_target_update_and_the_target_follows_the_leader_at_each():
