@@ -28,8 +28,9 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
   against the dense runs of ``sac_ties`` (same settings and seeds).
 - ``dqn_recovery``: EauDeDQN with the actor-critic family's choices (a pruned copy keeps its parent's
   Adam moments and is judged on the second half of each period: ``copy_optimizer="inherit"``,
-  ``recovery_fraction=0.5``) at the strict minimum (z = 0), on CartPole-v1 with the bundled entry,
-  against the dense runs of ``dqn_ties`` (same settings and seeds); 3 seeds.
+  ``recovery_fraction=0.5``) at the strict minimum (z = 0), on CartPole-v1 with the bundled entry and
+  on Acrobot-v1 with RL Zoo's entry, against the dense runs of ``dqn_ties`` and ``acrobot_zoo`` (same
+  settings and seeds); 3 seeds each.
 - ``halfcheetah``: EauDeSAC against SAC on HalfCheetah-v5 for 100k steps with the bundled entry (RL Zoo's:
   SBX's settings, learning rate 3e-4, learning_starts 10000), every EauDe argument at its default; 3
   seeds. The EauDe runs are listed first, so that with two jobs the longest runs start first.
@@ -65,6 +66,9 @@ ZOO_MOUNTAINCAR = dict(learning_rate=4e-3, batch_size=128, buffer_size=10_000, l
 # SBX's own TD3 settings with SB3's learning rate (the bundled Pendulum entry is RL Zoo's: 400x300, noise).
 SBX_TD3 = dict(learning_rate=3e-4, gamma=0.99, buffer_size=1_000_000, learning_starts=100, net_arch=(256, 256),
                noise_type=None, noise_std=0.0)
+
+# The actor-critic family's defaults, tried on EauDeDQN at its strict minimum (z = 0).
+ACTOR_CRITIC_CHOICES = dict(copy_optimizer="inherit", recovery_fraction=0.5, tie_tolerance=0.0)
 
 
 def _longest_first(specs: list[RunSpec]) -> list[RunSpec]:
@@ -105,9 +109,12 @@ STAGES = {
     "beta2": [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_beta2", "eaudesac", "Pendulum-v1", seed, 20_000,
                       (("learning_rate", 3e-4), ("sparsity_scale", 2.0), ("tie_tolerance", TIES))) for seed in SEEDS],
     "length": _pair("Pendulum-v1_L50k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 50_000, learning_rate=3e-4),
-    "dqn_recovery": [RunSpec("CartPole-v1_L200k_bundled_eaudedqn_z0_inherit_judged", "eaudedqn", "CartPole-v1", seed,
-                             200_000, (("copy_optimizer", "inherit"), ("recovery_fraction", 0.5), ("tie_tolerance", 0.0)))
-                     for seed in SEEDS],
+    "dqn_recovery": (
+        [RunSpec("CartPole-v1_L200k_bundled_eaudedqn_z0_inherit_judged", "eaudedqn", "CartPole-v1", seed, 200_000,
+                 tuple(sorted(ACTOR_CRITIC_CHOICES.items()))) for seed in SEEDS]
+        + [RunSpec("Acrobot-v1_L100k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "Acrobot-v1", seed, 100_000,
+                   tuple(sorted({**ZOO_ACROBOT, **ACTOR_CRITIC_CHOICES}.items()))) for seed in SEEDS]
+    ),
     "halfcheetah": _longest_first(_pair("HalfCheetah-v5_L100k_bundled", "eaudesac", "sac", "HalfCheetah-v5", 100_000)),
 }
 
@@ -125,19 +132,28 @@ def _sparsity_at(result: dict, fraction: float) -> float:
     return before[-1] if before else 0.0
 
 
+def _last_three(result: dict) -> float:
+    """The mean greedy return of the last three evaluations: steadier than the last one alone on tasks
+    whose greedy return swings between evaluations (CartPole-v1)."""
+    return sum(ret for _, ret, _ in result["history"][-3:]) / len(result["history"][-3:])
+
+
 def seeds_table(results: list[dict]) -> str:
     """One row per EauDe run: its sparsity at each quarter of the budget (the schedule in numbers), the
-    copies' win share, and its greedy return against the dense run with the same settings and seed."""
-    lines = ["| setting | seed | sparsity at 1/4, 1/2, 3/4, 1 | copies' win share (last quarter) | return | dense return |",
+    copies' win share, and its greedy return against the dense run with the same settings and seed (at
+    the end, and over the last three evaluations)."""
+    lines = ["| setting | seed | sparsity at 1/4, 1/2, 3/4, 1 | copies' win share (last quarter) | return (last 3) "
+             "| dense return (last 3) |",
              "|---|---|---|---|---|---|"]
     for result in sorted(results, key=lambda r: (r["group"], r["seed"])):
         if not result["algo"].startswith("eaude"):
             continue
         dense = _dense_twin(result, results)
         quarters = ", ".join(f"{_sparsity_at(result, q / 4):.2f}" for q in (1, 2, 3, 4))
-        dense_return = f"{dense['final_return']:.1f}" if dense else "not run"
+        dense_return = f"{dense['final_return']:.1f} ({_last_three(dense):.1f})" if dense else "not run"
         lines.append(f"| {result['group']} | {result['seed']} | {quarters} | {result['explored_win_share']:.2f} "
-                     f"({result['explored_win_share_last_quarter']:.2f}) | {result['final_return']:.1f} | {dense_return} |")
+                     f"({result['explored_win_share_last_quarter']:.2f}) | {result['final_return']:.1f} "
+                     f"({_last_three(result):.1f}) | {dense_return} |")
     return "\n".join(lines)
 
 
