@@ -31,6 +31,8 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
   ``recovery_fraction=0.5``) at the strict minimum (z = 0), on CartPole-v1 with the bundled entry and
   on Acrobot-v1 with RL Zoo's entry, against the dense runs of ``dqn_ties`` and ``acrobot_zoo`` (same
   settings and seeds); 3 seeds each.
+- ``held_out_defaults``: MountainCar-v0 as in ``held_out``, but with EauDeDQN at its actual defaults
+  (z = 0: ``held_out`` ran it at z = 2, the candidate of the time), 3 seeds, against dense DQN.
 - ``halfcheetah``: EauDeSAC against SAC on HalfCheetah-v5 for 100k steps with the bundled entry (RL Zoo's:
   SBX's settings, learning rate 3e-4, learning_starts 10000), every EauDe argument at its default; 3
   seeds. The EauDe runs are listed first, so that with two jobs the longest runs start first.
@@ -115,6 +117,8 @@ STAGES = {
         + [RunSpec("Acrobot-v1_L100k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "Acrobot-v1", seed, 100_000,
                    tuple(sorted({**ZOO_ACROBOT, **ACTOR_CRITIC_CHOICES}.items()))) for seed in SEEDS]
     ),
+    "held_out_defaults": _longest_first(_pair("MountainCar-v0_L120k_zoo", "eaudedqn", "dqn", "MountainCar-v0", 120_000,
+                                              ties=(0.0,), **ZOO_MOUNTAINCAR)),
     "halfcheetah": _longest_first(_pair("HalfCheetah-v5_L100k_bundled", "eaudesac", "sac", "HalfCheetah-v5", 100_000)),
 }
 
