@@ -23,7 +23,7 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``length``: EauDeSAC on Pendulum-v1 at 3e-4 for 50k steps against dense SAC, 3 seeds: whether the
   level that 20k steps leave below 0.6 is reached with more interactions (the paper's Figure 11).
 - ``widths``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 64x64 networks (against the 256x256 of
-  ``sac_ties``), 3 seeds: a smaller critic should end less sparse (1024 units is out of a CPU's reach).
+  ``sac_ties``), 3 seeds: a smaller critic should end less sparse (1024 units: ``widths1024``).
 - ``beta2``: EauDeSAC on Pendulum-v1 at 3e-4 with ``sparsity_scale=2`` (beta 2), z = 2, 3 seeds,
   against the dense runs of ``sac_ties`` (same settings and seeds).
 - ``dqn_recovery``: EauDeDQN with the actor-critic family's choices (a pruned copy keeps its parent's
@@ -36,6 +36,15 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``halfcheetah``: EauDeSAC against SAC on HalfCheetah-v5 for 100k steps with the bundled entry (RL Zoo's:
   SBX's settings, learning rate 3e-4, learning_starts 10000), every EauDe argument at its default; 3
   seeds. The EauDe runs are listed first, so that with two jobs the longest runs start first.
+
+- ``crossq``: EauDeCrossQ against CrossQ on Pendulum-v1 at 3e-4 (the bundled entry: 256x256 critics), 3 seeds.
+- ``cartpole_50k``: EauDeDQN at its defaults against DQN on CartPole-v1 for 50k steps (the bundled entry
+  otherwise), 3 seeds: the short end of the training-length study (200k is ``dqn_ties`` and ``dqn_recovery``).
+- ``polyprune``: PolyPruneCrossQ, PolyPruneTD3 and PolyPruneTQC with the settings of ``crossq`` and
+  ``families`` and their bundled schedule (final sparsity 0.95), 3 seeds: the baseline beside each family.
+- ``walker2d``: EauDeSAC against SAC on Walker2d-v5 for 100k steps with the bundled entry, seed 0.
+- ``widths1024``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 1024x1024 networks, 3 seeds (on this
+  2-core CPU about 11 times the time of a 256x256 run, one hour or more per EauDe run).
 
     python -m benchmarks.default_lr_study --jobs 2
     python -m benchmarks.default_lr_study --report-only
@@ -90,6 +99,13 @@ def _pair(label: str, eaude: str, dense: str, env: str, budget: int, seeds=SEEDS
     return specs
 
 
+def _polyprune(label: str, algo: str, seeds=SEEDS, **settings) -> list[RunSpec]:
+    """PolyPrune on Pendulum-v1 for 20k steps with ``settings`` and its bundled schedule (Ceron et al.'s
+    final sparsity 0.95), seed by seed: the baseline beside an EauDe run and its dense parent."""
+    return [RunSpec(f"{label}_{algo}", algo, "Pendulum-v1", seed, 20_000, tuple(sorted(settings.items())))
+            for seed in seeds]
+
+
 STAGES = {
     "sac_ties": _pair("Pendulum-v1_L20k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 20_000, ties=(1.0, 2.0),
                       learning_rate=3e-4),
@@ -120,6 +136,17 @@ STAGES = {
     "held_out_defaults": _longest_first(_pair("MountainCar-v0_L120k_zoo", "eaudedqn", "dqn", "MountainCar-v0", 120_000,
                                               ties=(0.0,), **ZOO_MOUNTAINCAR)),
     "halfcheetah": _longest_first(_pair("HalfCheetah-v5_L100k_bundled", "eaudesac", "sac", "HalfCheetah-v5", 100_000)),
+    "crossq": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003", "eaudecrossq", "crossq", "Pendulum-v1", 20_000,
+                                   learning_rate=3e-4)),
+    "cartpole_50k": _longest_first(_pair("CartPole-v1_L50k_bundled", "eaudedqn", "dqn", "CartPole-v1", 50_000,
+                                         ties=(0.0,))),
+    "polyprune": (_polyprune("Pendulum-v1_L20k_lr0.0003", "polyprunecrossq", learning_rate=3e-4)
+                  + _polyprune("Pendulum-v1_L20k_lr0.0003_sbx", "polyprunetd3", **SBX_TD3)
+                  + _polyprune("Pendulum-v1_L20k_lr0.0003", "polyprunetqc", learning_rate=3e-4)),
+    "walker2d": _longest_first(_pair("Walker2d-v5_L100k_bundled", "eaudesac", "sac", "Walker2d-v5", 100_000,
+                                     seeds=(0,))),
+    "widths1024": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003_w1024", "eaudesac", "sac", "Pendulum-v1", 20_000,
+                                       learning_rate=3e-4, net_arch=(1024, 1024))),
 }
 
 

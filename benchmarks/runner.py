@@ -182,7 +182,14 @@ def _loss_gaps(rows: list[dict]) -> dict[str, list[float]]:
 
 
 def run_one(spec: RunSpec, out_dir: str) -> dict:
-    """Train one run (resuming its checkpoint if there is one) and return its result."""
+    """Train one run (resuming its checkpoint if there is one) and return its result.
+
+    A run whose result file is already in ``out_dir`` is not trained again: the process pool fixes its
+    list when it starts, and another runner on the same folder may have finished the run since.
+    """
+    finished = pathlib.Path(out_dir) / f"{spec.run_id}.json"
+    if finished.exists():
+        return json.loads(finished.read_text())
     import gymnasium as gym
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.evaluation import evaluate_policy

@@ -180,7 +180,7 @@ def test_runner_resumes_an_offline_run_from_its_checkpoint(tmp_path, monkeypatch
     replay buffer (the model reloads its dataset), from which a later call continues the run."""
     from stable_baselines3.common import evaluation
 
-    from benchmarks.runner import RunSpec, run_one
+    from benchmarks.runner import RunSpec, _save, run_one
     from sbx_eaudeqn.collect import collect
 
     dataset = collect("CartPole-v1", steps=300, size=300, out=tmp_path / "data.pkl")
@@ -204,3 +204,7 @@ def test_runner_resumes_an_offline_run_from_its_checkpoint(tmp_path, monkeypatch
     assert [step for step, *_ in result["history"]] == list(range(20, 201, 20))
     assert result["overrides"]["dataset"] == str(dataset) and result["selections"] > 0
     assert not list((tmp_path / "partial").iterdir())
+    # A run finished meanwhile (by another runner on the same folder) is returned, not trained again.
+    _save(result, tmp_path)
+    assert run_one(spec, str(tmp_path))["history"] == json.loads(json.dumps(result["history"]))
+    assert len(evaluated_at) == 11
