@@ -188,12 +188,50 @@ def seeds_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _guide(result: dict) -> dict[str, float]:
+    """Issue 26's rough guide, 1 - s = (T / L)^(w u beta), checked against one run's selection trace.
+
+    w is the copies' win share; u the mean draw of the winning copies, each recovered from its jump as
+    (jump / (1 - parent sparsity)) / (beta T / (L - t_draw)), t_draw its creation, one period per age
+    before its win (the uniform U of Eq. 3 where the 20% cap does not bind). ``slope_w`` weighs each
+    selection by its slope T / (L - t_draw): the share of the schedule's steepness that copies won.
+    """
+    trace, budget = result["selection_trace"], result["budget"]
+    beta = result["overrides"].get("sparsity_scale", 1.0)
+    period = trace[1][0] - trace[0][0]
+    slopes = [period / max(budget - (step - period), period) for step, *_ in trace]
+    wins = [row for row in trace if row[1]]
+    draws = [jump / max(1.0 - (after - jump), 1e-9) * (budget - (step - period * (age + 1))) / (beta * period)
+             for step, _, jump, after, age in wins]
+    w = len(wins) / len(trace)
+    u = sum(draws) / len(draws) if draws else 0.0
+    slope_w = sum(slope for slope, row in zip(slopes, trace) if row[1]) / sum(slopes)
+    return {"w": w, "slope_w": slope_w, "u": u, "guide": 1 - (period / budget) ** (w * u * beta),
+            "slope_guide": 1 - (period / budget) ** (slope_w * u * beta)}
+
+
+def guide_table(results: list[dict]) -> str:
+    """The guide against the measured sparsity, one row per EauDe run with a selection trace."""
+    lines = ["| setting | seed | selections | w | slope-weighted w | u | guide | guide, slope-weighted w | sparsity |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for result in sorted(results, key=lambda r: (r["group"], r["seed"])):
+        if len(result.get("selection_trace", [])) < 2:
+            continue
+        guide = _guide(result)
+        lines.append(f"| {result['group']} | {result['seed']} | {result['selections']} | {guide['w']:.2f} | "
+                     f"{guide['slope_w']:.2f} | {guide['u']:.2f} | {guide['guide']:.2f} | {guide['slope_guide']:.2f} "
+                     f"| {result['sparsity']:.2f} |")
+    return "\n".join(lines)
+
+
 def report(results: list[dict], out) -> str:
-    """The IQM table, every EauDe run against its dense twin, and one figure per environment."""
+    """The IQM table, every EauDe run against its dense twin, the guide against each run, and one figure
+    per environment."""
     from benchmarks.mujoco_study import figure
 
     figure(results, out)
-    return f"{results_table(results)}\n\n## Every EauDe run\n\n{seeds_table(results)}"
+    return (f"{results_table(results)}\n\n## Every EauDe run\n\n{seeds_table(results)}\n\n"
+            f"## The guide against each run\n\n{guide_table(results)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -208,3 +208,19 @@ def test_runner_resumes_an_offline_run_from_its_checkpoint(tmp_path, monkeypatch
     _save(result, tmp_path)
     assert run_one(spec, str(tmp_path))["history"] == json.loads(json.dumps(result["history"]))
     assert len(evaluated_at) == 11
+
+
+def test_guide_recovers_the_uniform_draw_of_eq3_from_a_selection_trace():
+    """A trace in which every copy wins with the draw U = 0.4 of Eq. 3 (the cap never binding) gives back
+    w = 1 and u = 0.4, and the guide's sparsity lies near the one the trace reached."""
+    from benchmarks.default_lr_study import _guide
+
+    period, budget, sparsity, trace = 1000, 20_000, 0.0, []
+    for step in range(2000, 19_001, period):  # 0.4 T / (L - t_draw) <= 0.2: the cap never binds
+        jump = (1 - sparsity) * 0.4 * period / (budget - (step - period))
+        sparsity += jump
+        trace.append([step, 1, jump, sparsity, 0])
+    guide = _guide({"selection_trace": trace, "budget": budget, "overrides": {}})
+    assert guide["w"] == guide["slope_w"] == 1.0
+    assert abs(guide["u"] - 0.4) < 1e-9
+    assert abs(guide["guide"] - sparsity) < 0.05  # 0.70 against 0.66: the guide integrates the slope
