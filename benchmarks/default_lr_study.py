@@ -191,21 +191,27 @@ def seeds_table(results: list[dict]) -> str:
 def _guide(result: dict) -> dict[str, float]:
     """Issue 26's rough guide, 1 - s = (T / L)^(w u beta), checked against one run's selection trace.
 
-    w is the copies' win share; u the mean draw of the winning copies, each recovered from its jump as
-    (jump / (1 - parent sparsity)) / (beta T / (L - t_draw)), t_draw its creation, one period per age
-    before its win (the uniform U of Eq. 3 where the 20% cap does not bind). ``slope_w`` weighs each
-    selection by its slope T / (L - t_draw): the share of the schedule's steepness that copies won.
+    Read from the leader's sparsity at each selection: w is the share of selections at which it rose
+    (a pruned copy won, fresh or older), u the mean draw of those steps, each (gain / (1 - s before)) /
+    (beta T / (L - t + T)), the uniform U of Eq. 3 for a copy made one period before (smaller where the
+    20% cap binds or an older copy won). ``slope_w`` weighs each selection by its slope T / (L - t + T):
+    the share of the schedule's steepness that pruned copies won.
     """
     trace, budget = result["selection_trace"], result["budget"]
     beta = result["overrides"].get("sparsity_scale", 1.0)
     period = trace[1][0] - trace[0][0]
-    slopes = [period / max(budget - (step - period), period) for step, *_ in trace]
-    wins = [row for row in trace if row[1]]
-    draws = [jump / max(1.0 - (after - jump), 1e-9) * (budget - (step - period * (age + 1))) / (beta * period)
-             for step, _, jump, after, age in wins]
-    w = len(wins) / len(trace)
+    slopes, draws, won_slope = [], [], 0.0
+    before = 0.0
+    for step, _, _, after, _ in trace:
+        slope = period / max(budget - step + period, period)
+        slopes.append(slope)
+        if after > before + 1e-6:
+            draws.append((after - before) / (1.0 - before) / (beta * slope))
+            won_slope += slope
+        before = after
+    w = len(draws) / len(trace)
     u = sum(draws) / len(draws) if draws else 0.0
-    slope_w = sum(slope for slope, row in zip(slopes, trace) if row[1]) / sum(slopes)
+    slope_w = won_slope / sum(slopes)
     return {"w": w, "slope_w": slope_w, "u": u, "guide": 1 - (period / budget) ** (w * u * beta),
             "slope_guide": 1 - (period / budget) ** (slope_w * u * beta)}
 
