@@ -42,7 +42,7 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
   otherwise), 3 seeds: the short end of the training-length study (200k is ``dqn_ties`` and ``dqn_recovery``).
 - ``polyprune``: PolyPruneCrossQ, PolyPruneTD3 and PolyPruneTQC with the settings of ``crossq`` and
   ``families`` and their bundled schedule (final sparsity 0.95), 3 seeds: the baseline beside each family.
-- ``walker2d``: EauDeSAC against SAC on Walker2d-v5 for 100k steps with the bundled entry, seed 0.
+- ``walker2d``: EauDeSAC against SAC on Walker2d-v5 for 100k steps with the bundled entry, seeds 0 and 1.
 - ``widths1024``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 1024x1024 networks, 3 seeds (on this
   2-core CPU about 11 times the time of a 256x256 run, one hour or more per EauDe run).
 
@@ -144,7 +144,7 @@ STAGES = {
                   + _polyprune("Pendulum-v1_L20k_lr0.0003_sbx", "polyprunetd3", **SBX_TD3)
                   + _polyprune("Pendulum-v1_L20k_lr0.0003", "polyprunetqc", learning_rate=3e-4)),
     "walker2d": _longest_first(_pair("Walker2d-v5_L100k_bundled", "eaudesac", "sac", "Walker2d-v5", 100_000,
-                                     seeds=(0,))),
+                                     seeds=(0, 1))),
     "widths1024": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003_w1024", "eaudesac", "sac", "Pendulum-v1", 20_000,
                                        learning_rate=3e-4, net_arch=(1024, 1024))),
 }
