@@ -36,7 +36,6 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``halfcheetah``: EauDeSAC against SAC on HalfCheetah-v5 for 100k steps with the bundled entry (RL Zoo's:
   SBX's settings, learning rate 3e-4, learning_starts 10000), every EauDe argument at its default; 3
   seeds. The EauDe runs are listed first, so that with two jobs the longest runs start first.
-
 - ``crossq``: EauDeCrossQ against CrossQ on Pendulum-v1 at 3e-4 (the bundled entry: 256x256 critics), 3 seeds.
 - ``cartpole_50k``: EauDeDQN at its defaults against DQN on CartPole-v1 for 50k steps (the bundled entry
   otherwise), 3 seeds: the short end of the training-length study (200k is ``dqn_ties`` and ``dqn_recovery``).
