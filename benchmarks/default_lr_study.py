@@ -44,6 +44,9 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``walker2d``: EauDeSAC against SAC on Walker2d-v5 for 100k steps with the bundled entry, seeds 0 and 1.
 - ``widths1024``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 1024x1024 networks, 3 seeds (on this
   2-core CPU about 11 times the time of a 256x256 run, one hour or more per EauDe run).
+- ``erk``: the Erdős–Rényi-Kernel scope (``prune_scope="erk"``) against the default global one, every
+  other EauDe argument at its default: EauDeDQN on CartPole-v1 as in ``cartpole_50k`` and EauDeSAC on
+  Pendulum-v1 as in ``sac_ties`` (z = 2), 3 seeds each, against those stages' runs.
 
     python -m benchmarks.default_lr_study --jobs 2
     python -m benchmarks.default_lr_study --report-only
@@ -146,6 +149,13 @@ STAGES = {
                                      seeds=(0, 1))),
     "widths1024": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003_w1024", "eaudesac", "sac", "Pendulum-v1", 20_000,
                                        learning_rate=3e-4, net_arch=(1024, 1024))),
+    # The dense twins are those of cartpole_50k and sac_ties (same settings and seeds).
+    "erk": (
+        [RunSpec("CartPole-v1_L50k_bundled_eaudedqn_z0_erk", "eaudedqn", "CartPole-v1", seed, 50_000,
+                 (("prune_scope", "erk"), ("tie_tolerance", 0.0))) for seed in SEEDS]
+        + [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_erk", "eaudesac", "Pendulum-v1", seed, 20_000,
+                   (("learning_rate", 3e-4), ("prune_scope", "erk"), ("tie_tolerance", TIES))) for seed in SEEDS]
+    ),
 }
 
 
