@@ -7,14 +7,8 @@ import numpy as np
 import optax
 import pytest
 
-from sbx_eaudeqn.population import (
-    acting_probabilities,
-    choose_leader,
-    choose_parents,
-    duplicates,
-    init_population,
-    select_and_explore,
-)
+from sbx_eaudeqn.population import acting_probabilities, init_population, select_and_explore
+from sbx_eaudeqn.selection import choose_leader, choose_parents, duplicates
 from sbx_eaudeqn.options import check_eaude_args, check_tie_tolerance
 from sbx_eaudeqn.pruning import weight_sparsity
 from sbx_eaudeqn.selection_log import SelectionLog
