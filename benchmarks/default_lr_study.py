@@ -44,6 +44,8 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``walker2d``: EauDeSAC against SAC on Walker2d-v5 for 100k steps with the bundled entry, seeds 0 and 1.
 - ``widths1024``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 1024x1024 networks, 3 seeds (on this
   2-core CPU about 11 times the time of a 256x256 run, one hour or more per EauDe run).
+- ``held_out_recovery``: the held-out MountainCar-v0 (RL Zoo's entry) with EauDeDQN given the actor-critic
+  family's choices, as in ``dqn_recovery``, 3 seeds, against the dense runs of ``held_out_defaults``.
 - ``erk``: the Erdős–Rényi-Kernel scope (``prune_scope="erk"``) against the default global one, every
   other EauDe argument at its default: EauDeDQN on CartPole-v1 as in ``cartpole_50k`` and EauDeSAC on
   Pendulum-v1 as in ``sac_ties`` (z = 2), 3 seeds each, against those stages' runs.
@@ -149,6 +151,10 @@ STAGES = {
                                      seeds=(0, 1))),
     "widths1024": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003_w1024", "eaudesac", "sac", "Pendulum-v1", 20_000,
                                        learning_rate=3e-4, net_arch=(1024, 1024))),
+    # The held-out DQN task with the actor-critic family's choices; the dense twins are held_out_defaults'.
+    "held_out_recovery": [RunSpec("MountainCar-v0_L120k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "MountainCar-v0",
+                                  seed, 120_000, tuple(sorted({**ZOO_MOUNTAINCAR, **ACTOR_CRITIC_CHOICES}.items())))
+                          for seed in SEEDS],
     # The dense twins are those of cartpole_50k and sac_ties (same settings and seeds).
     "erk": (
         [RunSpec("CartPole-v1_L50k_bundled_eaudedqn_z0_erk", "eaudedqn", "CartPole-v1", seed, 50_000,
