@@ -203,6 +203,23 @@ def seeds_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def gap_table(results: list[dict]) -> str:
+    """Per EauDe setting, each seed's return minus its dense twin's, at the end and over the last three
+    evaluations, and the mean of the latter: what pruning cost in return, steadier than one evaluation."""
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for result in sorted(results, key=lambda r: (r["group"], r["seed"])):
+        dense = _dense_twin(result, results) if result["algo"].startswith("eaude") else None
+        if dense is not None:
+            groups.setdefault(result["group"], []).append((result["final_return"] - dense["final_return"],
+                                                           _last_three(result) - _last_three(dense)))
+    lines = ["| setting | gap at the end, per seed | gap over the last 3, per seed | mean gap over the last 3 |",
+             "|---|---|---|---|"]
+    for group, gaps in groups.items():
+        final, last_three = (", ".join(f"{gap[i]:+.1f}" for gap in gaps) for i in (0, 1))
+        lines.append(f"| {group} | {final} | {last_three} | {sum(gap[1] for gap in gaps) / len(gaps):+.1f} |")
+    return "\n".join(lines)
+
+
 def _guide(result: dict) -> dict[str, float]:
     """Issue 26's rough guide, 1 - s = (T / L)^(w u beta), checked against one run's selection trace.
 
@@ -246,12 +263,13 @@ def guide_table(results: list[dict]) -> str:
 
 
 def report(results: list[dict], out) -> str:
-    """The IQM table, every EauDe run against its dense twin, the guide against each run, and one figure
+    """The IQM table, every EauDe run against its dense twin (per seed, then the gaps), the guide against each run, and one figure
     per environment."""
     from benchmarks.mujoco_study import figure
 
     figure(results, out)
     return (f"{results_table(results)}\n\n## Every EauDe run\n\n{seeds_table(results)}\n\n"
+            f"## Return against the dense twin\n\n{gap_table(results)}\n\n"
             f"## The guide against each run\n\n{guide_table(results)}")
 
 
