@@ -6,7 +6,8 @@ it. Each run performs 20k gradient steps on it through ``benchmarks/runner.py``,
 environment (one JSON per run, resumable from its checkpoint), evaluated greedily over 10 episodes
 every 2k gradient steps. Dense CQL is PolyPruneCQL with ``final_sparsity=0``. The report gives the
 runner's IQM table and, per setting, the mean ± std over seeds and each seed's final return and
-sparsity. The ``quick`` stage (a 500-transition dataset, 200 gradient steps, one seed) checks the pipeline.
+sparsity. The ``copy_choices`` stage runs EauDeCQL with the paper's choices for a pruned copy and with
+the actor-critic family's (issue 26) beside dense CQL. The ``quick`` stage (a 500-transition dataset, 200 gradient steps, one seed) checks the pipeline.
 
     python -m benchmarks.offline_cartpole --jobs 2
     python -m benchmarks.offline_cartpole --stages quick --out /tmp/offline_cartpole   # a minute
@@ -40,16 +41,25 @@ def dataset_name(steps: int) -> str:
     return f"dataset_dqn{steps}.pkl"
 
 
-def specs(gradient_steps: int, dataset_steps: int, seeds=SEEDS) -> list[RunSpec]:
-    """Each algorithm on the dataset of ``dataset_steps`` transitions, seed by seed. The ``dataset``
+def specs(gradient_steps: int, dataset_steps: int, seeds=SEEDS, algos=ALGOS) -> list[RunSpec]:
+    """Each of ``algos`` on the dataset of ``dataset_steps`` transitions, seed by seed. The ``dataset``
     override names the file; :func:`prepare` makes it in ``--out`` and gives the runs its path."""
     label = f"CartPole-v1_D{dataset_steps}_G{gradient_steps}"
     return [RunSpec(f"{label}_{name}", algo, "CartPole-v1", seed, gradient_steps,
                     tuple(sorted({**COMMON, **extra, "dataset": dataset_name(dataset_steps)}.items())))
-            for seed in seeds for name, (algo, extra) in ALGOS.items()]
+            for seed in seeds for name, (algo, extra) in algos.items()]
 
 
-STAGES = {"cartpole": specs(20_000, 50_000), "quick": quick_check(specs(200, 500, seeds=(0,)))}
+# EauDeCQL with the paper's choices for a pruned copy (a fresh optimizer state, judged on the whole period)
+# and with the actor-critic family's (its parent's Adam moments, judged on the second half): issue 26.
+COPY_CHOICES = {
+    "cql": ALGOS["cql"],
+    "eaudecql_reset_whole": ("eaudecql", dict(population_size=5, copy_optimizer="reset", recovery_fraction=0.0)),
+    "eaudecql_inherit_judged": ("eaudecql", dict(population_size=5, copy_optimizer="inherit", recovery_fraction=0.5)),
+}
+
+STAGES = {"cartpole": specs(20_000, 50_000), "copy_choices": specs(20_000, 50_000, algos=COPY_CHOICES),
+          "quick": quick_check(specs(200, 500, seeds=(0,)))}
 
 
 def prepare(todo: list[RunSpec], out: pathlib.Path) -> list[RunSpec]:
