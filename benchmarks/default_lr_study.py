@@ -5,7 +5,10 @@ What decides whether a pruned copy that ties its parent wins a selection: parsim
 wins), and for DQN a selection at every k-th target update (``target_updates_per_selection``, chosen
 so that a selection holds at least 500 gradient steps), so that DQN keeps RL Zoo's target period.
 
-Stages, in the order they run (one JSON per run in ``--out``, resumable through ``benchmarks/runner.py``):
+Stages, in the order they run (one JSON per run in ``--out``, resumable through ``benchmarks/runner.py``).
+EauDeDQN runs outside ``dqn_recovery`` and ``held_out_recovery`` give a pruned copy the paper's fresh
+optimizer state and whole-period loss (``PAPER_COPY``), its defaults when they ran; its defaults now are
+those two stages' choices (``ACTOR_CRITIC_CHOICES``).
 
 - ``sac_ties``: EauDeSAC on Pendulum-v1 at SB3's learning rate 3e-4, z = 1 (the one-standard-error
   rule of model selection) and z = 2, against dense SAC; 3 seeds. The later stages use the z chosen here.
@@ -49,6 +52,9 @@ Stages, in the order they run (one JSON per run in ``--out``, resumable through 
 - ``erk``: the Erdős–Rényi-Kernel scope (``prune_scope="erk"``) against the default global one, every
   other EauDe argument at its default: EauDeDQN on CartPole-v1 as in ``cartpole_50k`` and EauDeSAC on
   Pendulum-v1 as in ``sac_ties`` (z = 2), 3 seeds each, against those stages' runs.
+- ``erk_held_out``: the same on the two held-out tasks, every other argument at its default:
+  InvertedDoublePendulum-v5 (EauDeSAC; the global runs and SAC taken to 3 seeds) and MountainCar-v0
+  (EauDeDQN, against ``held_out_recovery``), 3 seeds.
 
     python -m benchmarks.default_lr_study --jobs 2
     python -m benchmarks.default_lr_study --report-only
@@ -82,8 +88,12 @@ ZOO_MOUNTAINCAR = dict(learning_rate=4e-3, batch_size=128, buffer_size=10_000, l
 SBX_TD3 = dict(learning_rate=3e-4, gamma=0.99, buffer_size=1_000_000, learning_starts=100, net_arch=(256, 256),
                noise_type=None, noise_std=0.0)
 
-# The actor-critic family's defaults, tried on EauDeDQN at its strict minimum (z = 0).
+# The actor-critic family's defaults, tried on EauDeDQN at its strict minimum (z = 0); EauDeDQN's defaults
+# since (they were chosen from dqn_recovery and checked on held_out_recovery).
 ACTOR_CRITIC_CHOICES = dict(copy_optimizer="inherit", recovery_fraction=0.5, tie_tolerance=0.0)
+# EauDeDQN's choices for a pruned copy before that, the paper's: the DQN runs of the other stages were
+# measured with them, and keep them when run again.
+PAPER_COPY = dict(copy_optimizer="reset", recovery_fraction=0.0)
 
 
 def _longest_first(specs: list[RunSpec]) -> list[RunSpec]:
@@ -92,12 +102,13 @@ def _longest_first(specs: list[RunSpec]) -> list[RunSpec]:
 
 
 def _pair(label: str, eaude: str, dense: str, env: str, budget: int, seeds=SEEDS, ties: tuple[float, ...] = (TIES,),
-          **settings) -> list[RunSpec]:
-    """EauDe at each ``tie_tolerance`` in ``ties`` and its dense parent, all with ``settings``, seed by seed."""
+          eaude_settings: dict | None = None, **settings) -> list[RunSpec]:
+    """EauDe at each ``tie_tolerance`` in ``ties`` (and ``eaude_settings``) and its dense parent, all with
+    ``settings``, seed by seed."""
     specs = []
     for seed in seeds:
         for z in ties:
-            overrides = tuple(sorted({**settings, "tie_tolerance": z}.items()))
+            overrides = tuple(sorted({**settings, **(eaude_settings or {}), "tie_tolerance": z}.items()))
             specs.append(RunSpec(f"{label}_{eaude}_z{z:g}", eaude, env, seed, budget, overrides))
         specs.append(RunSpec(f"{label}_{dense}", dense, env, seed, budget, tuple(sorted(settings.items()))))
     return specs
@@ -113,14 +124,16 @@ def _polyprune(label: str, algo: str, seeds=SEEDS, **settings) -> list[RunSpec]:
 STAGES = {
     "sac_ties": _pair("Pendulum-v1_L20k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 20_000, ties=(1.0, 2.0),
                       learning_rate=3e-4),
-    "dqn_ties": _pair("CartPole-v1_L200k_bundled", "eaudedqn", "dqn", "CartPole-v1", 200_000),
+    "dqn_ties": _pair("CartPole-v1_L200k_bundled", "eaudedqn", "dqn", "CartPole-v1", 200_000, eaude_settings=PAPER_COPY),
     # At EauDeDQN's default tie_tolerance (0: CartPole showed that z = 2 costs DQN return), so that
     # only the k-th-target-update selection differs from the paper.
-    "acrobot_zoo": _pair("Acrobot-v1_L100k_zoo", "eaudedqn", "dqn", "Acrobot-v1", 100_000, ties=(0.0,), **ZOO_ACROBOT),
+    "acrobot_zoo": _pair("Acrobot-v1_L100k_zoo", "eaudedqn", "dqn", "Acrobot-v1", 100_000, ties=(0.0,),
+                         eaude_settings=PAPER_COPY, **ZOO_ACROBOT),
     "held_out": (
         _pair("InvertedDoublePendulum-v5_L20k_sb3", "eaudesac", "sac", "InvertedDoublePendulum-v5", 20_000, seeds=(0,),
               learning_rate=3e-4)
-        + _pair("MountainCar-v0_L120k_zoo", "eaudedqn", "dqn", "MountainCar-v0", 120_000, seeds=(0,), **ZOO_MOUNTAINCAR)
+        + _pair("MountainCar-v0_L120k_zoo", "eaudedqn", "dqn", "MountainCar-v0", 120_000, seeds=(0,),
+                eaude_settings=PAPER_COPY, **ZOO_MOUNTAINCAR)
     ),
     "families": (
         _pair("Pendulum-v1_L20k_lr0.0003_sbx", "eaudetd3", "td3", "Pendulum-v1", 20_000, **SBX_TD3)
@@ -138,12 +151,12 @@ STAGES = {
                    tuple(sorted({**ZOO_ACROBOT, **ACTOR_CRITIC_CHOICES}.items()))) for seed in SEEDS]
     ),
     "held_out_defaults": _longest_first(_pair("MountainCar-v0_L120k_zoo", "eaudedqn", "dqn", "MountainCar-v0", 120_000,
-                                              ties=(0.0,), **ZOO_MOUNTAINCAR)),
+                                              ties=(0.0,), eaude_settings=PAPER_COPY, **ZOO_MOUNTAINCAR)),
     "halfcheetah": _longest_first(_pair("HalfCheetah-v5_L100k_bundled", "eaudesac", "sac", "HalfCheetah-v5", 100_000)),
     "crossq": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003", "eaudecrossq", "crossq", "Pendulum-v1", 20_000,
                                    learning_rate=3e-4)),
     "cartpole_50k": _longest_first(_pair("CartPole-v1_L50k_bundled", "eaudedqn", "dqn", "CartPole-v1", 50_000,
-                                         ties=(0.0,))),
+                                         ties=(0.0,), eaude_settings=PAPER_COPY)),
     "polyprune": (_polyprune("Pendulum-v1_L20k_lr0.0003", "polyprunecrossq", learning_rate=3e-4)
                   + _polyprune("Pendulum-v1_L20k_lr0.0003_sbx", "polyprunetd3", **SBX_TD3)
                   + _polyprune("Pendulum-v1_L20k_lr0.0003", "polyprunetqc", learning_rate=3e-4)),
@@ -158,10 +171,20 @@ STAGES = {
     # The dense twins are those of cartpole_50k and sac_ties (same settings and seeds).
     "erk": (
         [RunSpec("CartPole-v1_L50k_bundled_eaudedqn_z0_erk", "eaudedqn", "CartPole-v1", seed, 50_000,
-                 (("prune_scope", "erk"), ("tie_tolerance", 0.0))) for seed in SEEDS]
+                 tuple(sorted({**PAPER_COPY, "prune_scope": "erk", "tie_tolerance": 0.0}.items()))) for seed in SEEDS]
         + [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_erk", "eaudesac", "Pendulum-v1", seed, 20_000,
                    (("learning_rate", 3e-4), ("prune_scope", "erk"), ("tie_tolerance", TIES))) for seed in SEEDS]
     ),
+    # ERK on the two held-out tasks, at every other default; InvertedDoublePendulum's global runs and dense
+    # twins taken to 3 seeds (held_out ran seed 0).
+    "erk_held_out": _longest_first(
+        [RunSpec("InvertedDoublePendulum-v5_L20k_sb3_eaudesac_z2_erk", "eaudesac", "InvertedDoublePendulum-v5", seed,
+                 20_000, (("learning_rate", 3e-4), ("prune_scope", "erk"), ("tie_tolerance", TIES))) for seed in SEEDS]
+        + _pair("InvertedDoublePendulum-v5_L20k_sb3", "eaudesac", "sac", "InvertedDoublePendulum-v5", 20_000,
+                seeds=(1, 2), learning_rate=3e-4)
+        + [RunSpec("MountainCar-v0_L120k_zoo_eaudedqn_z0_inherit_judged_erk", "eaudedqn", "MountainCar-v0", seed,
+                   120_000, tuple(sorted({**ZOO_MOUNTAINCAR, **ACTOR_CRITIC_CHOICES, "prune_scope": "erk"}.items())))
+           for seed in SEEDS]),
 }
 
 

@@ -31,7 +31,10 @@ SEEDS = (0, 1, 2)
 COMMON = dict(net_arch=(256, 256), learning_rate=1e-3, batch_size=64, target_update_interval=100, cql_alpha=1.0)
 ALGOS = {  # group suffix -> (algorithm, its settings)
     "cql": ("polyprunecql", dict(final_sparsity=0.0)),
-    "eaudecql": ("eaudecql", dict(population_size=5)),
+    # EauDeCQL's choices when the JSON files here were made (before issue 26): the paper's for a pruned
+    # copy, and a selection at every target update.
+    "eaudecql": ("eaudecql", dict(population_size=5, copy_optimizer="reset", recovery_fraction=0.0,
+                                  target_updates_per_selection=1)),
     "polyprunecql": ("polyprunecql", dict(final_sparsity=0.95)),
 }
 

@@ -50,6 +50,9 @@ def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int =
         extra = {}
         name = f"{label}_{algo}"
         if algo == "eaudedqn":
+            # EauDeDQN's choices when these runs were made (before issue 26): the paper's for a pruned
+            # copy, and a selection at every target update.
+            extra.update(copy_optimizer="reset", recovery_fraction=0.0, target_updates_per_selection=1)
             extra["sparsity_scale"] = beta
             name += f"_b{beta:g}"
             if init is not None:
