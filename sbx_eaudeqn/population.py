@@ -38,6 +38,7 @@ from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks, mask_spars
 from sbx_eaudeqn.schedules import sample_sparsity
 from sbx_eaudeqn.selection import choose_parents, duplicates, finite_losses, gaps_in_standard_errors
 
+
 class PopulationState(flax.struct.PyTreeNode):
     """Stacked state of K members (every leaf has a leading axis K).
 
