@@ -71,7 +71,7 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, results_table, stage_study_main  # noqa: E402
+from benchmarks.runner import INHERIT_JUDGED, PAPER_COPY, RunSpec, results_table, stage_study_main  # noqa: E402
 
 SEEDS = (0, 1, 2)
 TIES = 2.0  # z, in standard errors of the lowest L_k, for every stage after sac_ties (chosen there)
@@ -88,12 +88,10 @@ ZOO_MOUNTAINCAR = dict(learning_rate=4e-3, batch_size=128, buffer_size=10_000, l
 SBX_TD3 = dict(learning_rate=3e-4, gamma=0.99, buffer_size=1_000_000, learning_starts=100, net_arch=(256, 256),
                noise_type=None, noise_std=0.0)
 
-# The actor-critic family's defaults, tried on EauDeDQN at its strict minimum (z = 0); EauDeDQN's defaults
-# since (they were chosen from dqn_recovery and checked on held_out_recovery).
-ACTOR_CRITIC_CHOICES = dict(copy_optimizer="inherit", recovery_fraction=0.5, tie_tolerance=0.0)
-# EauDeDQN's choices for a pruned copy before that, the paper's: the DQN runs of the other stages were
-# measured with them, and keep them when run again.
-PAPER_COPY = dict(copy_optimizer="reset", recovery_fraction=0.0)
+# The actor-critic family's choices for a pruned copy, tried on EauDeDQN at its strict minimum (z = 0);
+# EauDeDQN's defaults since (chosen from dqn_recovery, checked on held_out_recovery). The DQN runs of the
+# other stages were measured with the paper's (PAPER_COPY), and keep them when run again.
+ACTOR_CRITIC_CHOICES = dict(INHERIT_JUDGED, tie_tolerance=0.0)
 
 
 def _longest_first(specs: list[RunSpec]) -> list[RunSpec]:
@@ -114,11 +112,15 @@ def _pair(label: str, eaude: str, dense: str, env: str, budget: int, seeds=SEEDS
     return specs
 
 
+def _runs(group: str, algo: str, env: str, budget: int, seeds=SEEDS, **settings) -> list[RunSpec]:
+    """One algorithm with ``settings`` in ``group``, seed by seed (its dense twins come from another stage)."""
+    return [RunSpec(group, algo, env, seed, budget, tuple(sorted(settings.items()))) for seed in seeds]
+
+
 def _polyprune(label: str, algo: str, seeds=SEEDS, **settings) -> list[RunSpec]:
     """PolyPrune on Pendulum-v1 for 20k steps with ``settings`` and its bundled schedule (Ceron et al.'s
     final sparsity 0.95), seed by seed: the baseline beside an EauDe run and its dense parent."""
-    return [RunSpec(f"{label}_{algo}", algo, "Pendulum-v1", seed, 20_000, tuple(sorted(settings.items())))
-            for seed in seeds]
+    return _runs(f"{label}_{algo}", algo, "Pendulum-v1", 20_000, seeds, **settings)
 
 
 STAGES = {
@@ -141,14 +143,14 @@ STAGES = {
     ),
     "widths": _pair("Pendulum-v1_L20k_lr0.0003_w64", "eaudesac", "sac", "Pendulum-v1", 20_000, learning_rate=3e-4,
                     net_arch=(64, 64)),
-    "beta2": [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_beta2", "eaudesac", "Pendulum-v1", seed, 20_000,
-                      (("learning_rate", 3e-4), ("sparsity_scale", 2.0), ("tie_tolerance", TIES))) for seed in SEEDS],
+    "beta2": _runs("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_beta2", "eaudesac", "Pendulum-v1", 20_000,
+                   learning_rate=3e-4, sparsity_scale=2.0, tie_tolerance=TIES),
     "length": _pair("Pendulum-v1_L50k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 50_000, learning_rate=3e-4),
     "dqn_recovery": (
-        [RunSpec("CartPole-v1_L200k_bundled_eaudedqn_z0_inherit_judged", "eaudedqn", "CartPole-v1", seed, 200_000,
-                 tuple(sorted(ACTOR_CRITIC_CHOICES.items()))) for seed in SEEDS]
-        + [RunSpec("Acrobot-v1_L100k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "Acrobot-v1", seed, 100_000,
-                   tuple(sorted({**ZOO_ACROBOT, **ACTOR_CRITIC_CHOICES}.items()))) for seed in SEEDS]
+        _runs("CartPole-v1_L200k_bundled_eaudedqn_z0_inherit_judged", "eaudedqn", "CartPole-v1", 200_000,
+              **ACTOR_CRITIC_CHOICES)
+        + _runs("Acrobot-v1_L100k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "Acrobot-v1", 100_000,
+                **ZOO_ACROBOT, **ACTOR_CRITIC_CHOICES)
     ),
     "held_out_defaults": _longest_first(_pair("MountainCar-v0_L120k_zoo", "eaudedqn", "dqn", "MountainCar-v0", 120_000,
                                               ties=(0.0,), eaude_settings=PAPER_COPY, **ZOO_MOUNTAINCAR)),
@@ -165,26 +167,24 @@ STAGES = {
     "widths1024": _longest_first(_pair("Pendulum-v1_L20k_lr0.0003_w1024", "eaudesac", "sac", "Pendulum-v1", 20_000,
                                        learning_rate=3e-4, net_arch=(1024, 1024))),
     # The held-out DQN task with the actor-critic family's choices; the dense twins are held_out_defaults'.
-    "held_out_recovery": [RunSpec("MountainCar-v0_L120k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "MountainCar-v0",
-                                  seed, 120_000, tuple(sorted({**ZOO_MOUNTAINCAR, **ACTOR_CRITIC_CHOICES}.items())))
-                          for seed in SEEDS],
+    "held_out_recovery": _runs("MountainCar-v0_L120k_zoo_eaudedqn_z0_inherit_judged", "eaudedqn", "MountainCar-v0",
+                               120_000, **ZOO_MOUNTAINCAR, **ACTOR_CRITIC_CHOICES),
     # The dense twins are those of cartpole_50k and sac_ties (same settings and seeds).
     "erk": (
-        [RunSpec("CartPole-v1_L50k_bundled_eaudedqn_z0_erk", "eaudedqn", "CartPole-v1", seed, 50_000,
-                 tuple(sorted({**PAPER_COPY, "prune_scope": "erk", "tie_tolerance": 0.0}.items()))) for seed in SEEDS]
-        + [RunSpec("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_erk", "eaudesac", "Pendulum-v1", seed, 20_000,
-                   (("learning_rate", 3e-4), ("prune_scope", "erk"), ("tie_tolerance", TIES))) for seed in SEEDS]
+        _runs("CartPole-v1_L50k_bundled_eaudedqn_z0_erk", "eaudedqn", "CartPole-v1", 50_000, **PAPER_COPY,
+              prune_scope="erk", tie_tolerance=0.0)
+        + _runs("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_erk", "eaudesac", "Pendulum-v1", 20_000, learning_rate=3e-4,
+                prune_scope="erk", tie_tolerance=TIES)
     ),
     # ERK on the two held-out tasks, at every other default; InvertedDoublePendulum's global runs and dense
     # twins taken to 3 seeds (held_out ran seed 0).
     "erk_held_out": _longest_first(
-        [RunSpec("InvertedDoublePendulum-v5_L20k_sb3_eaudesac_z2_erk", "eaudesac", "InvertedDoublePendulum-v5", seed,
-                 20_000, (("learning_rate", 3e-4), ("prune_scope", "erk"), ("tie_tolerance", TIES))) for seed in SEEDS]
+        _runs("InvertedDoublePendulum-v5_L20k_sb3_eaudesac_z2_erk", "eaudesac", "InvertedDoublePendulum-v5", 20_000,
+              learning_rate=3e-4, prune_scope="erk", tie_tolerance=TIES)
         + _pair("InvertedDoublePendulum-v5_L20k_sb3", "eaudesac", "sac", "InvertedDoublePendulum-v5", 20_000,
                 seeds=(1, 2), learning_rate=3e-4)
-        + [RunSpec("MountainCar-v0_L120k_zoo_eaudedqn_z0_inherit_judged_erk", "eaudedqn", "MountainCar-v0", seed,
-                   120_000, tuple(sorted({**ZOO_MOUNTAINCAR, **ACTOR_CRITIC_CHOICES, "prune_scope": "erk"}.items())))
-           for seed in SEEDS]),
+        + _runs("MountainCar-v0_L120k_zoo_eaudedqn_z0_inherit_judged_erk", "eaudedqn", "MountainCar-v0", 120_000,
+                **ZOO_MOUNTAINCAR, **ACTOR_CRITIC_CHOICES, prune_scope="erk")),
 }
 
 
@@ -286,8 +286,8 @@ def guide_table(results: list[dict]) -> str:
 
 
 def report(results: list[dict], out) -> str:
-    """The IQM table, every EauDe run against its dense twin (per seed, then the gaps), the guide against each run, and one figure
-    per environment."""
+    """The IQM table, every EauDe run against its dense twin (per seed, then the gaps), the guide against
+    each run, and one figure per environment."""
     from benchmarks.mujoco_study import figure
 
     figure(results, out)

@@ -21,7 +21,9 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, quick_check, results_table, seed_table, stage_study_main  # noqa: E402
+from benchmarks.runner import (  # noqa: E402
+    DQN_BEFORE_ISSUE_26, RunSpec, quick_check, results_table, seed_table, stage_study_main,
+)
 
 SEEDS = (0, 1, 2)
 # RL Zoo 3 (2.9.2) hyperparams/dqn.yml, CartPole-v1.
@@ -30,10 +32,8 @@ ZOO_CARTPOLE = dict(
     target_update_interval=10, train_freq=256, gradient_steps=128, exploration_fraction=0.16,
     exploration_final_eps=0.04, net_arch=(256, 256),
 )
-# EauDeDQN with its choices when docs/results/dqn_cartpole/ was made (before issue 26): the paper's for a
-# pruned copy, and a selection at every target update.
-ALGOS = {"dqn": {}, "eaudedqn": dict(population_size=5, copy_optimizer="reset", recovery_fraction=0.0,
-                                     target_updates_per_selection=1),
+# EauDeDQN with its choices when docs/results/dqn_cartpole/ was made (before issue 26).
+ALGOS = {"dqn": {}, "eaudedqn": dict(population_size=5, **DQN_BEFORE_ISSUE_26),
          "polyprunedqn": dict(final_sparsity=0.95)}
 
 

@@ -7,7 +7,8 @@ environment (one JSON per run, resumable from its checkpoint), evaluated greedil
 every 2k gradient steps. Dense CQL is PolyPruneCQL with ``final_sparsity=0``. The report gives the
 runner's IQM table and, per setting, the mean ± std over seeds and each seed's final return and
 sparsity. The ``copy_choices`` stage runs EauDeCQL with the paper's choices for a pruned copy and with
-the actor-critic family's (issue 26) beside dense CQL. The ``quick`` stage (a 500-transition dataset, 200 gradient steps, one seed) checks the pipeline.
+the actor-critic family's (issue 26) beside dense CQL. The ``quick`` stage (a 500-transition dataset,
+200 gradient steps, one seed) checks the pipeline.
 
     python -m benchmarks.offline_cartpole --jobs 2
     python -m benchmarks.offline_cartpole --stages quick --out /tmp/offline_cartpole   # a minute
@@ -25,16 +26,15 @@ import sys
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, quick_check, results_table, seed_table, stage_study_main  # noqa: E402
+from benchmarks.runner import (  # noqa: E402
+    DQN_BEFORE_ISSUE_26, INHERIT_JUDGED, PAPER_COPY, RunSpec, quick_check, results_table, seed_table, stage_study_main,
+)
 
 SEEDS = (0, 1, 2)
 COMMON = dict(net_arch=(256, 256), learning_rate=1e-3, batch_size=64, target_update_interval=100, cql_alpha=1.0)
 ALGOS = {  # group suffix -> (algorithm, its settings)
     "cql": ("polyprunecql", dict(final_sparsity=0.0)),
-    # EauDeCQL's choices when the JSON files here were made (before issue 26): the paper's for a pruned
-    # copy, and a selection at every target update.
-    "eaudecql": ("eaudecql", dict(population_size=5, copy_optimizer="reset", recovery_fraction=0.0,
-                                  target_updates_per_selection=1)),
+    "eaudecql": ("eaudecql", dict(population_size=5, **DQN_BEFORE_ISSUE_26)),  # as when the JSON files here were made
     "polyprunecql": ("polyprunecql", dict(final_sparsity=0.95)),
 }
 
@@ -57,8 +57,8 @@ def specs(gradient_steps: int, dataset_steps: int, seeds=SEEDS, algos=ALGOS) -> 
 # and with the actor-critic family's (its parent's Adam moments, judged on the second half): issue 26.
 COPY_CHOICES = {
     "cql": ALGOS["cql"],
-    "eaudecql_reset_whole": ("eaudecql", dict(population_size=5, copy_optimizer="reset", recovery_fraction=0.0)),
-    "eaudecql_inherit_judged": ("eaudecql", dict(population_size=5, copy_optimizer="inherit", recovery_fraction=0.5)),
+    "eaudecql_reset_whole": ("eaudecql", dict(population_size=5, **PAPER_COPY)),
+    "eaudecql_inherit_judged": ("eaudecql", dict(population_size=5, **INHERIT_JUDGED)),
 }
 
 STAGES = {"cartpole": specs(20_000, 50_000), "copy_choices": specs(20_000, 50_000, algos=COPY_CHOICES),

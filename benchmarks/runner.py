@@ -46,6 +46,12 @@ POLICY_KEYS = {"net_arch", "optimizer_kwargs"}
 EXECUTORS = ("process", "inline", "submitit-local", "slurm")
 EVALUATIONS = 10  # greedy evaluations per run, every budget / EVALUATIONS steps
 EVAL_EPISODES = 10
+# A pruned copy's optimizer and judged part, the paper's (EauDeDQN and EauDeCQL's defaults before issue 26)
+# and ours (every EauDe class's default since): the studies pin the one their runs were measured with.
+PAPER_COPY = dict(copy_optimizer="reset", recovery_fraction=0.0)
+INHERIT_JUDGED = dict(copy_optimizer="inherit", recovery_fraction=0.5)
+# EauDeDQN and EauDeCQL as they were before issue 26: the paper's copies, a selection at every target update.
+DQN_BEFORE_ISSUE_26 = dict(PAPER_COPY, target_updates_per_selection=1)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,7 +26,7 @@ import numpy as np
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, results_table, stage_study_main  # noqa: E402
+from benchmarks.runner import DQN_BEFORE_ISSUE_26, RunSpec, results_table, stage_study_main  # noqa: E402
 
 # DQN: gradient steps per selection -> target_update_interval (env steps). CartPole trains 128 gradient
 # steps every 256 env steps, Acrobot one per env step.
@@ -50,9 +50,7 @@ def _dqn_setting(env: str, budget: int = 50_000, period: int = 128, width: int =
         extra = {}
         name = f"{label}_{algo}"
         if algo == "eaudedqn":
-            # EauDeDQN's choices when these runs were made (before issue 26): the paper's for a pruned
-            # copy, and a selection at every target update.
-            extra.update(copy_optimizer="reset", recovery_fraction=0.0, target_updates_per_selection=1)
+            extra.update(DQN_BEFORE_ISSUE_26)  # EauDeDQN's choices when these runs were made
             extra["sparsity_scale"] = beta
             name += f"_b{beta:g}"
             if init is not None:
