@@ -392,8 +392,10 @@ def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float
 def stage_study_main(argv: list[str] | None, description: str, module: str, stages: dict[str, list[RunSpec]],
                      default_out: str, report: Any = None, default_stages: Iterable[str] | None = None,
                      prepare: Any = None) -> None:
-    """The command line of a study made of named stages (``--stages``, ``--jobs``, ``--executor``,
-    ``--report-only``, ``--out``): run what is missing, then write ``table.md`` with the command.
+    """The command line of a study made of named stages (``--stages``, ``--seeds``, ``--jobs``,
+    ``--executor``, ``--report-only``, ``--out``): run what is missing, then write ``table.md`` with the
+    command. ``--seeds`` keeps only those seeds of the stages' runs: on a 2-core machine, the runs that
+    fit in the time at hand (the table still reports every finished run in ``--out``).
 
     :param report: ``report(results, out) -> markdown`` (figures too); default :func:`results_table`.
     :param default_stages: the stages run without ``--stages`` (default: all; leave out, say, a quick check).
@@ -406,13 +408,15 @@ def stage_study_main(argv: list[str] | None, description: str, module: str, stag
 
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stages", nargs="+", default=list(default_stages or stages), choices=list(stages))
+    parser.add_argument("--seeds", nargs="+", type=int, help="run only these seeds (default: every seed)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--executor", default="process", choices=EXECUTORS)
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--out", default=default_out)
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
-    specs = [] if args.report_only else [spec for stage in args.stages for spec in stages[stage]]
+    specs = [] if args.report_only else [spec for stage in args.stages for spec in stages[stage]
+                                         if args.seeds is None or spec.seed in args.seeds]
     if prepare is not None:
         specs = missing(specs, out)
         specs = prepare(specs, out) if specs else specs

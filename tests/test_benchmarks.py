@@ -130,6 +130,22 @@ def _rows(table: str, group: str) -> list[str]:
     return [line for line in table.splitlines() if line.startswith(f"| {group} |")]
 
 
+def test_stage_command_line_runs_only_the_seeds_asked_for(tmp_path):
+    from benchmarks.runner import RunSpec, stage_study_main
+
+    stages = {"pair": [RunSpec("g", "eaudedqn", "CartPole-v1", seed, 1000) for seed in (0, 1, 2)]}
+    asked = []  # the runs that would start, seen through the hook that runs before them; none is run
+
+    def record(specs, out):
+        asked.extend(specs)
+        return []
+
+    with pytest.raises(SystemExit, match="no finished runs"):
+        stage_study_main(["--seeds", "0", "2", "--out", str(tmp_path)], "d", "m", stages, str(tmp_path),
+                         prepare=record)
+    assert [spec.seed for spec in asked] == [0, 2]
+
+
 def test_dqn_cartpole_quick_stage_runs_through_the_runner(tmp_path):
     results, table = _quick_stage("dqn_cartpole", tmp_path)
     groups = [f"CartPole-v1_L512_zoo_{algo}" for algo in ("dqn", "eaudedqn", "polyprunedqn")]
