@@ -46,7 +46,8 @@ those two stages' choices (``ACTOR_CRITIC_CHOICES``).
   ``families`` and their bundled schedule (final sparsity 0.95), 3 seeds: the baseline beside each family.
 - ``walker2d``: EauDeSAC against SAC on Walker2d-v5 for 100k steps with the bundled entry, seeds 0 and 1.
 - ``widths1024``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 1024x1024 networks, 3 seeds (on this
-  2-core CPU about 11 times the time of a 256x256 run, one hour or more per EauDe run).
+  2-core CPU about 11 times the time of a 256x256 run, about two hours per EauDe run two at a time: a
+  sitting that cannot hold them all takes some seeds with ``--seeds``).
 - ``held_out_recovery``: the held-out MountainCar-v0 (RL Zoo's entry) with EauDeDQN given the actor-critic
   family's choices, as in ``dqn_recovery``, 3 seeds, against the dense runs of ``held_out_defaults``.
 - ``erk``: the Erdős–Rényi-Kernel scope (``prune_scope="erk"``) against the default global one, every
