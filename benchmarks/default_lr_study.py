@@ -25,6 +25,7 @@ those two stages' choices (``ACTOR_CRITIC_CHOICES``).
 - ``families``: EauDeTD3 and EauDeTQC on Pendulum-v1 at 3e-4 against their dense parents; 3 seeds.
 - ``length``: EauDeSAC on Pendulum-v1 at 3e-4 for 50k steps against dense SAC, 3 seeds: whether the
   level that 20k steps leave below 0.6 is reached with more interactions (the paper's Figure 11).
+- ``length100k``: the same at 100k steps (about 40 minutes per EauDe run on one core of this CPU).
 - ``widths``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 64x64 networks (against the 256x256 of
   ``sac_ties``), 3 seeds: a smaller critic should end less sparse (1024 units: ``widths1024``).
 - ``beta2``: EauDeSAC on Pendulum-v1 at 3e-4 with ``sparsity_scale=2`` (beta 2), z = 2, 3 seeds,
@@ -147,6 +148,8 @@ STAGES = {
     "beta2": _runs("Pendulum-v1_L20k_lr0.0003_eaudesac_z2_beta2", "eaudesac", "Pendulum-v1", 20_000,
                    learning_rate=3e-4, sparsity_scale=2.0, tie_tolerance=TIES),
     "length": _pair("Pendulum-v1_L50k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 50_000, learning_rate=3e-4),
+    "length100k": _longest_first(_pair("Pendulum-v1_L100k_lr0.0003", "eaudesac", "sac", "Pendulum-v1", 100_000,
+                                       learning_rate=3e-4)),
     "dqn_recovery": (
         _runs("CartPole-v1_L200k_bundled_eaudedqn_z0_inherit_judged", "eaudedqn", "CartPole-v1", 200_000,
               **ACTOR_CRITIC_CHOICES)
