@@ -25,7 +25,7 @@ those two stages' choices (``ACTOR_CRITIC_CHOICES``).
 - ``families``: EauDeTD3 and EauDeTQC on Pendulum-v1 at 3e-4 against their dense parents; 3 seeds.
 - ``length``: EauDeSAC on Pendulum-v1 at 3e-4 for 50k steps against dense SAC, 3 seeds: whether the
   level that 20k steps leave below 0.6 is reached with more interactions (the paper's Figure 11).
-- ``length100k``: the same at 100k steps (about 40 minutes per EauDe run on one core of this CPU).
+- ``length100k``: the same at 100k steps (about 45 minutes per EauDe run, two runs at a time on this 2-core CPU).
 - ``widths``: EauDeSAC and SAC on Pendulum-v1 at 3e-4 with 64x64 networks (against the 256x256 of
   ``sac_ties``), 3 seeds: a smaller critic should end less sparse (1024 units: ``widths1024``).
 - ``beta2``: EauDeSAC on Pendulum-v1 at 3e-4 with ``sparsity_scale=2`` (beta 2), z = 2, 3 seeds,
