@@ -29,7 +29,7 @@ import numpy as np
 if not __package__:
     sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
-from benchmarks.runner import RunSpec, iqm_with_ci, plot_seeds, stage_study_main  # noqa: E402
+from benchmarks.runner import PAPER_COPY, RunSpec, iqm_with_ci, plot_seeds, stage_study_main  # noqa: E402
 
 GAMES = ("MinAtar/Breakout-v1", "MinAtar/SpaceInvaders-v1")
 HEADS = (8, 128, 512)  # the paper's small / medium / large ratio over MinAtar's 128
@@ -47,11 +47,19 @@ def group_name(env: str, head: int, algo: str) -> str:
 
 def heads_runs(seeds=SEEDS) -> list[RunSpec]:
     """Seed by seed, then game, head and algorithm."""
-    return [RunSpec(group_name(env, head, algo), algo, env, seed, BUDGET, (("net_arch", (head,)),))
+    paper_copy = tuple(PAPER_COPY.items())  # what the bundled entry held when these ran
+    return [RunSpec(group_name(env, head, algo), algo, env, seed, BUDGET,
+                    (("net_arch", (head,)),) + (paper_copy if algo == "eaudedqn" else ()))
             for seed in seeds for env in GAMES for head in HEADS for algo in ALGOS]
 
 
-STAGES = {"heads": heads_runs(), "heads_seed0": heads_runs(seeds=(0,))}
+def defaults_runs(seeds=SEEDS) -> list[RunSpec]:
+    """EauDeDQN at today's defaults (the bundled entry as it is), MinAtar's own 128-unit head."""
+    return [RunSpec(group_name(env, 128, "eaudedqn") + "_defaults", "eaudedqn", env, seed, BUDGET,
+                    (("net_arch", (128,)),)) for seed in seeds for env in GAMES]
+
+
+STAGES = {"heads": heads_runs(), "heads_seed0": heads_runs(seeds=(0,)), "defaults": defaults_runs()}
 
 
 def sparsity_curve(result: dict) -> np.ndarray:

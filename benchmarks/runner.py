@@ -24,6 +24,7 @@ Statistics use rliable (Agarwal et al. 2021): IQM with stratified bootstrap conf
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import multiprocessing
 import os
@@ -159,6 +160,7 @@ def _selection_summary(model: Any) -> dict[str, Any]:
         "selections": len(rows),
         "explored_win_share": log.explored_win_share,
         "explored_slot_share": log.explored_slot_share,
+        "tie_decided_share": log.tie_decided_share,
         "explored_win_share_last_quarter": float(np.mean([row["winner_explored"] for row in last_quarter])),
         "mean_winning_jump": float(np.mean([row["winner_jump"] for row in explored_wins])) if explored_wins else 0.0,
         "sparsity_gain_by_winner_age": gain_by_age,
@@ -185,6 +187,55 @@ def _loss_gaps(rows: list[dict]) -> dict[str, list[float]]:
     median = lambda q, i: float(np.median([p[i] for p in q])) if q else float("nan")  # noqa: E731
     return {"leader_loss_by_quarter": [median(q, 1) for q in quarters],
             "fresh_loss_ratio_by_quarter": [median(q, 2) for q in quarters]}
+
+
+# Constructor arguments that are not settings of the method (or are recorded elsewhere in a result).
+NOT_SETTINGS = {"self", "policy", "env", "seed", "verbose", "device", "tensorboard_log", "stats_window_size",
+                "_init_setup_model", "replay_buffer_class", "replay_buffer_kwargs", "dataset", "args", "kwargs"}
+
+
+def effective_settings(model: Any) -> dict[str, Any]:
+    """Every constructor argument the model holds, defaults included: the keywords of each ``__init__``
+    along its class hierarchy (ours, SBX's, SB3's), read back from the model as it runs.
+
+    A result records these, so that a run made before a default changed can be told from one made after.
+    """
+    import inspect
+
+    names: list[str] = []
+    for cls in type(model).__mro__:
+        if "__init__" in vars(cls):
+            names += [name for name in inspect.signature(cls.__init__).parameters if name not in names]
+    return {name: _jsonable(getattr(model, name)) for name in names
+            if name not in NOT_SETTINGS and hasattr(model, name)}
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: numbers, strings, lists and dicts as they are, anything else as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return _jsonable(value.value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return repr(value)
+
+
+def _provenance() -> dict[str, str]:
+    """The package version and the commit of the checkout that ran (``"unknown"`` outside a git clone)."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                                cwd=pathlib.Path(__file__).resolve().parent).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "sbx_eaudeqn"],
+                               capture_output=True, text=True, check=True,
+                               cwd=pathlib.Path(__file__).resolve().parents[1]).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", ""
+    return {"package_version": version("sbx-eaudeqn"), "commit": commit + ("+changes" if dirty else "")}
 
 
 def run_one(spec: RunSpec, out_dir: str) -> dict:
@@ -239,13 +290,15 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
                     progress_file.write_text(json.dumps(progress))
             return True
 
+    progress.setdefault("settings", effective_settings(model))  # as constructed (a resumed run: as first built)
+    progress.setdefault("provenance", _provenance())
     remaining = spec.budget - model.num_timesteps
     model.learn(remaining, callback=EvaluateAndCheckpoint(), reset_num_timesteps=model.num_timesteps == 0)
     history = progress["history"]
     result = dict(run_id=spec.run_id, group=spec.group, algo=spec.algo, env=spec.env, seed=spec.seed,
                   budget=spec.budget, overrides={k: v for k, v in spec.overrides}, history=history,
                   final_return=history[-1][1], sparsity=history[-1][2], seconds=progress["seconds"],
-                  **_selection_summary(model))
+                  settings=progress["settings"], **progress["provenance"], **_selection_summary(model))
     if hasattr(model, "layer_sparsities"):  # the leader's, per kernel (dense SBX baselines have none)
         result["layer_sparsities"] = model.layer_sparsities
     if hasattr(model, "actor_sparsity"):  # actor-critic EauDe and PolyPrune (0 unless actor_final_sparsity is set)

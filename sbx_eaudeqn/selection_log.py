@@ -10,7 +10,10 @@ before it wins) and the sparsity the leader gained, plus running shares for the 
 - ``explored_win_share``: wins by explored members / selections;
 - ``explored_slot_share``: explored members / members judged; a winner drawn at random would give
   ``explored_win_share == explored_slot_share``, so the gap between the two measures how strongly the
-  selection favours (or penalises) a fresh pruning.
+  selection favours (or penalises) a fresh pruning;
+- ``tie_decided_share``: selections whose leader is not the strict minimum of L_k (the tie rule,
+  ``tie_tolerance`` > 0, chose a sparser member). Near 1, the run followed Eq. 3's draws rather than
+  its losses.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class SelectionLog:
         self.ages = np.full(population_size, NEVER_EXPLORED)  # selections since each slot's lineage was explored
         self.history: list[dict[str, Any]] = []
         self.explored_wins = 0
+        self.tie_decided_selections = 0
         self.explored_slots_judged = 0
         self.slots_judged = 0
 
@@ -64,9 +68,11 @@ class SelectionLog:
             "gaps_in_se": [float(gap) for gap in info.get("gaps_in_se", [])],
             "winner_age": int(ages[leader]),
             "sparsity_gain": float(info["sparsities"][0]) - previous_sparsity,
+            "tie_decided": leader != _strict_minimum(info["cumulated_losses"], leader),
         }
         self.history.append(row)
         self.explored_wins += row["winner_explored"]
+        self.tie_decided_selections += row["tie_decided"]
         self.explored_slots_judged += row["explored_slots"]
         self.slots_judged += len(self.explored)
         self.explored = np.asarray(info["explored"], bool).copy()
@@ -86,6 +92,11 @@ class SelectionLog:
         """Share of the members judged that had been explored at the previous selection."""
         return self.explored_slots_judged / self.slots_judged if self.slots_judged else 0.0
 
+    @property
+    def tie_decided_share(self) -> float:
+        """Share of selections whose leader is not the strict minimum of L_k (0 with ``tie_tolerance=0``)."""
+        return self.tie_decided_selections / len(self.history) if self.history else 0.0
+
     def logger_values(self) -> dict[str, float]:
         """SB3 logger keys (``train/...``) for the last selection and the running shares."""
         if not self.history:
@@ -94,6 +105,7 @@ class SelectionLog:
         return {
             "train/explored_win_share": self.explored_win_share,
             "train/explored_slot_share": self.explored_slot_share,
+            "train/tie_decided_share": self.tie_decided_share,
             "train/winner_explored": float(last["winner_explored"]),
             "train/winner_jump": last["winner_jump"],
             "train/winner_parent_sparsity": last["winner_parent_sparsity"],
@@ -107,3 +119,10 @@ class SelectionLog:
                 f"{row['winner_jump']:.6f}", f"{row['winner_parent_sparsity']:.6f}", f"{row['leader_sparsity']:.6f}",
                 str(row["explored_slots"]), losses, str(row.get("winner_age", NEVER_EXPLORED)),
                 f"{row.get('sparsity_gain', 0.0):.6f}"]
+
+
+def _strict_minimum(cumulated_losses: np.ndarray, fallback: int) -> int:
+    """The member with the lowest finite L_k (the paper's leader), or ``fallback`` when none is finite."""
+    losses = np.asarray(cumulated_losses, dtype=float)
+    finite = np.isfinite(losses)
+    return int(np.argmin(np.where(finite, losses, np.inf))) if finite.any() else fallback
