@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEPS := $(VENV)/.deps-installed
 PACKAGE := $(VENV)/.package-installed
-SOURCES := $(wildcard sbx_eaudeqn/*.py) $(wildcard hyperparams/*.yml) sbx_eaudeqn_zoo_hook.py sbx_eaudeqn_zoo.pth setup.py
+SOURCES := $(shell find sbx_eaudeqn -name '*.py' -o -name '*.yml') sbx_eaudeqn_zoo_hook.py sbx_eaudeqn_zoo.pth setup.py
 
 .PHONY: setup demo test docs clean
 
@@ -29,7 +29,7 @@ setup: $(PACKAGE)
 # Train EauDeDQN on CartPole-v1 with the bundled settings (50k steps, a few minutes), print the greedy
 # return and the discovered sparsity, save a PNG.
 demo: $(PACKAGE)
-	$(PY) -m sbx_eaudeqn.demo
+	$(PY) -m sbx_eaudeqn.cli.demo
 
 test: $(PACKAGE)
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15 tests

@@ -3,7 +3,7 @@
 RL Zoo has no plugin entry point, and ``rl_zoo3 train`` validates ``--algo`` before it imports any
 ``--gym-packages``, so the algorithms must be registered before the zoo parses its arguments. Python
 runs ``.pth`` files at interpreter start, before ``sys.argv`` exists, so this hook only installs a
-finder that waits for ``import rl_zoo3``: once that module has run, ``sbx_eaudeqn.zoo.register()``
+finder that waits for ``import rl_zoo3``: once that module has run, ``sbx_eaudeqn.integrations.zoo.register()``
 adds the algorithms. Programs that never import rl_zoo3 pay one string comparison per import and
 import neither jax nor sbx; without rl_zoo3 installed nothing happens. Installing twice is a no-op.
 """
@@ -29,7 +29,7 @@ class ZooRegistrationFinder(importlib.abc.MetaPathFinder):
         def exec_then_register(module):
             run_module(module)
             try:
-                from sbx_eaudeqn.zoo import register
+                from sbx_eaudeqn.integrations.zoo import register
 
                 register()
             except Exception as error:  # never break rl_zoo3 itself

@@ -1,9 +1,8 @@
 """Packaging steps that pyproject.toml metadata cannot express; everything else is in pyproject.toml.
 
-* The RL Zoo start-up hook, ``sbx_eaudeqn_zoo.pth``, must sit at the top of site-packages, after a
-  regular install and after an editable one (``pip install -e .``) alike.
-* The hyperparameter files live in ``hyperparams/`` at the top of the project and ship inside the
-  package as ``sbx_eaudeqn/hyperparams/``, where ``sbx_eaudeqn.zoo`` finds them.
+The RL Zoo start-up hook, ``sbx_eaudeqn_zoo.pth``, must sit at the top of site-packages, after a
+regular install and after an editable one (``pip install -e .``) alike. (The bundled hyperparameter
+files are package data, declared in pyproject.toml.)
 """
 
 import pathlib
@@ -12,16 +11,14 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 PTH_FILE = "sbx_eaudeqn_zoo.pth"
-HYPERPARAMS = sorted(pathlib.Path("hyperparams").glob("*.yml"))
 
 
 class BuildPyWithZooFiles(build_py):
-    """build_py that also places the start-up hook and the hyperparameter files."""
+    """build_py that also places the start-up hook."""
 
     def _extra_files(self) -> list[tuple[pathlib.Path, pathlib.Path]]:
         build = pathlib.Path(self.build_lib)
-        files = [(pathlib.Path(PTH_FILE), build / PTH_FILE)]
-        return files + [(path, build / "sbx_eaudeqn" / "hyperparams" / path.name) for path in HYPERPARAMS]
+        return [(pathlib.Path(PTH_FILE), build / PTH_FILE)]
 
     def run(self) -> None:
         super().run()

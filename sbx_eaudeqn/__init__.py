@@ -1,6 +1,6 @@
 """sbx-eaudeqn: adaptive sparse training for SBX (Eau De Q-Network, Vincent et al., RLC 2025).
 
-Names are imported on first use (PEP 562), so that ``sbx_eaudeqn.sparse_policy`` can be used with
+Names are imported on first use (PEP 562), so that ``sbx_eaudeqn.deployment.sparse_policy`` can be used with
 numpy alone and the RL Zoo start-up hook stays cheap.
 """
 
@@ -10,11 +10,11 @@ from sbx_eaudeqn.registry import ALGORITHMS
 
 # Public name -> defining module; the algorithms come from sbx_eaudeqn.registry.
 _NAMES = {algorithm.class_name: algorithm.module for algorithm in ALGORITHMS} | {
-    "HEAD_SIZES": "sbx_eaudeqn.dqn",
-    "MINATAR_HEAD_SIZES": "sbx_eaudeqn.minatar",
-    "MinAtarPolicy": "sbx_eaudeqn.minatar",
-    "export": "sbx_eaudeqn.exporting",
-    "SparsePolicy": "sbx_eaudeqn.sparse_policy",
+    "HEAD_SIZES": "sbx_eaudeqn.algorithms.dqn",
+    "MINATAR_HEAD_SIZES": "sbx_eaudeqn.envs.minatar",
+    "MinAtarPolicy": "sbx_eaudeqn.envs.minatar",
+    "export": "sbx_eaudeqn.deployment.exporting",
+    "SparsePolicy": "sbx_eaudeqn.deployment.sparse_policy",
 }
 
 __all__ = sorted(_NAMES)

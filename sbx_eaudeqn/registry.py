@@ -1,7 +1,7 @@
 """One row per algorithm: the single list that the package, RL Zoo, export, the benchmarks read.
 
-Adding an algorithm is one module (a thin file over :mod:`sbx_eaudeqn.actor_critic` or
-:mod:`sbx_eaudeqn.dqn`), one row here and one ``hyperparams/<name>.yml``. Rows hold names only, so
+Adding an algorithm is one module (a thin file over :mod:`sbx_eaudeqn.algorithms.actor_critic` or
+:mod:`sbx_eaudeqn.algorithms.dqn`), one row here and one ``hyperparams/<name>.yml``. Rows hold names only, so
 reading the table imports nothing heavy; :meth:`Algorithm.cls` imports the module on first use.
 """
 
@@ -48,12 +48,12 @@ def _pair(parent: str, module: str, suffix: str, online: bool = True) -> tuple[A
 
 
 ALGORITHMS: tuple[Algorithm, ...] = (
-    *_pair("dqn", "sbx_eaudeqn.dqn", "DQN"),
-    *_pair("sac", "sbx_eaudeqn.sac", "SAC"),
-    *_pair("td3", "sbx_eaudeqn.td3", "TD3"),
-    *_pair("tqc", "sbx_eaudeqn.tqc", "TQC"),
-    *_pair("crossq", "sbx_eaudeqn.crossq", "CrossQ"),
-    *_pair("cql", "sbx_eaudeqn.cql", "CQL", online=False),
+    *_pair("dqn", "sbx_eaudeqn.algorithms.dqn", "DQN"),
+    *_pair("sac", "sbx_eaudeqn.algorithms.sac", "SAC"),
+    *_pair("td3", "sbx_eaudeqn.algorithms.td3", "TD3"),
+    *_pair("tqc", "sbx_eaudeqn.algorithms.tqc", "TQC"),
+    *_pair("crossq", "sbx_eaudeqn.algorithms.crossq", "CrossQ"),
+    *_pair("cql", "sbx_eaudeqn.algorithms.cql", "CQL", online=False),
 )
 BY_NAME = {algorithm.name: algorithm for algorithm in ALGORITHMS}
 

@@ -7,7 +7,7 @@ import pytest
 
 from helpers import masked_weights_are_zero, quiet_logger, trees_equal
 from sbx_eaudeqn import EauDeCrossQ, EauDeTD3, EauDeTQC, PolyPruneCrossQ, PolyPruneTD3, PolyPruneTQC
-from sbx_eaudeqn.pruning import weight_sparsity
+from sbx_eaudeqn.core.pruning import weight_sparsity
 
 
 
@@ -39,13 +39,13 @@ def test_masks_respected_and_sparsity_measured_from_the_weights(trained):
 
 def test_selection_makes_the_lowest_loss_member_the_policy_critic(trained):
     trained.set_logger(quiet_logger())
-    trained.train(gradient_steps=trained.selection_period - trained._period_steps - 1, batch_size=32)
+    trained.train(gradient_steps=trained.config.selection_period - trained.period_clock.steps - 1, batch_size=32)
     losses = np.asarray(trained.population.cumulated_losses)
     before = jax.tree_util.tree_map(lambda leaf: leaf[int(np.argmin(losses))], trained.population.params)
     trained.population = trained.population.replace(cumulated_losses=jax.numpy.asarray(losses))
-    tie_tolerance, trained.tie_tolerance = trained.tie_tolerance, 0.0  # the paper's strict minimum
-    trained._end_period()  # the selection
-    trained.tie_tolerance = tie_tolerance
+    config, trained.config = trained.config, trained.config.replace(tie_tolerance=0.0)  # the paper's strict minimum
+    trained._on_clock_events(["end"])  # the selection
+    trained.config = config
     assert trained.selection_log.history[-1]["leader_slot"] == int(np.argmin(losses))
     assert trees_equal(trained.population.member(0)[0], before)
     assert trees_equal(policy_critic_params(trained), before)

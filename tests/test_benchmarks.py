@@ -69,7 +69,7 @@ def test_runner_gives_dense_parents_the_bundled_settings_and_action_noise():
 def test_runner_takes_the_policy_of_the_bundled_entry():
     """MinAtar entries name MinAtarPolicy; the dense SBX DQN gets it as a class (it has no such alias)."""
     from benchmarks.runner import bundled_policy
-    from sbx_eaudeqn.minatar import MinAtarPolicy
+    from sbx_eaudeqn.envs.minatar import MinAtarPolicy
 
     assert bundled_policy("dqn", "MinAtar/Breakout-v1") is MinAtarPolicy
     assert bundled_policy("polyprunedqn", "MinAtar/Seaquest-v1") is MinAtarPolicy
@@ -197,7 +197,7 @@ def test_runner_resumes_an_offline_run_from_its_checkpoint(tmp_path, monkeypatch
     from stable_baselines3.common import evaluation
 
     from benchmarks.runner import RunSpec, _save, run_one
-    from sbx_eaudeqn.collect import collect
+    from sbx_eaudeqn.cli.collect import collect
 
     dataset = collect("CartPole-v1", steps=300, size=300, out=tmp_path / "data.pkl")
     spec = RunSpec("cql", "eaudecql", "CartPole-v1", 0, 200,

@@ -13,7 +13,7 @@ from sbx import SAC
 
 from helpers import trees_equal
 from sbx_eaudeqn import EauDeDQN, EauDeSAC, PolyPruneSAC
-from sbx_eaudeqn.checkpoints import WrongAlgorithmError
+from sbx_eaudeqn.persistence.checkpoints import WrongAlgorithmError
 
 SMALL = dict(policy_kwargs=dict(net_arch=[8]), learning_starts=10, buffer_size=500)
 
@@ -136,7 +136,7 @@ def test_a_subclass_loads_its_parents_files(tmp_path):
 def test_every_public_class_and_its_subclasses_name_their_own_algorithm():
     """Files say which algorithm wrote them: the class itself, never a shared helper (SACSteps)."""
     import sbx_eaudeqn
-    from sbx_eaudeqn.checkpoints import algorithm_name
+    from sbx_eaudeqn.persistence.checkpoints import algorithm_name
 
     for name in sbx_eaudeqn.__all__:
         cls = getattr(sbx_eaudeqn, name)

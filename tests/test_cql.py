@@ -6,8 +6,8 @@ import pytest
 from stable_baselines3.common.callbacks import EvalCallback
 
 from helpers import masked_weights_are_zero, trees_equal
-from sbx_eaudeqn.collect import collect
-from sbx_eaudeqn.cql import EauDeCQL, PolyPruneCQL, load_dataset
+from sbx_eaudeqn.cli.collect import collect
+from sbx_eaudeqn.algorithms.cql import EauDeCQL, PolyPruneCQL, load_dataset
 
 SMALL = dict(policy_kwargs=dict(net_arch=[16]), batch_size=32, target_update_interval=25, seed=0)
 EVERY_UPDATE = dict(target_updates_per_selection=1)  # EauDe: select at every (short) target update

@@ -31,8 +31,8 @@ def test_readme_links_resolve_and_the_design_notes_cover_what_the_code_follows()
 
 
 def test_demo_trains_and_reports_the_discovered_sparsity(tmp_path):
-    """``make demo`` (python -m sbx_eaudeqn.demo) on a short budget: it reports and saves what it says."""
-    command = [sys.executable, "-m", "sbx_eaudeqn.demo", "--timesteps", "3000", "--output", str(tmp_path)]
+    """``make demo`` (python -m sbx_eaudeqn.cli.demo) on a short budget: it reports and saves what it says."""
+    command = [sys.executable, "-m", "sbx_eaudeqn.cli.demo", "--timesteps", "3000", "--output", str(tmp_path)]
     output = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True, cwd=ROOT).stdout
     assert "greedy return over 10 episodes" in output and "discovered sparsity (leader)" in output
     assert (tmp_path / "sparsity_schedule.png").stat().st_size > 0 and (tmp_path / "eaudedqn_model.zip").is_file()

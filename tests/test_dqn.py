@@ -15,7 +15,7 @@ from helpers import (
     trees_equal,
 )
 from sbx_eaudeqn import HEAD_SIZES, EauDeDQN, PolyPruneDQN
-from sbx_eaudeqn.pruning import weight_sparsity
+from sbx_eaudeqn.core.pruning import weight_sparsity
 
 SMALL = dict(
     policy_kwargs=dict(net_arch=[16]), learning_starts=50, batch_size=16, buffer_size=2000,
@@ -194,7 +194,7 @@ def test_head_sizes_are_the_documented_ones():
 
 
 def test_tiny_atari_run_prunes_the_cnn_and_keeps_frames_uint8():
-    from sbx_eaudeqn.atari import make_atari
+    from sbx_eaudeqn.envs.atari import make_atari
 
     env = make_atari("ALE/Pong-v5", n_envs=1, seed=0)
     model = EauDeDQN(
@@ -213,7 +213,7 @@ def test_tiny_atari_run_prunes_the_cnn_and_keeps_frames_uint8():
 
 
 def test_cnn_policies_train_unrolled_on_cpu_and_mlps_in_scan(trained):
-    from sbx_eaudeqn.atari import make_atari
+    from sbx_eaudeqn.envs.atari import make_atari
 
     mlp_model, _ = trained
     assert jax.default_backend() == "cpu"
@@ -227,7 +227,7 @@ def test_cpu_cnn_compiler_options_give_the_same_update():
     from sbx.common.type_aliases import ReplayBufferSamplesNp
 
     from sbx_eaudeqn import dqn
-    from sbx_eaudeqn.atari import make_atari
+    from sbx_eaudeqn.envs.atari import make_atari
 
     model = EauDeDQN("CnnPolicy", make_atari("ALE/Pong-v5"), population_size=2, buffer_size=100, seed=0,
                      policy_kwargs=dict(net_arch=[32]))
@@ -246,7 +246,7 @@ def test_cpu_cnn_compiler_options_give_the_same_update():
 
 
 def test_every_selection_is_written_to_selections_csv(tmp_path):
-    from sbx_eaudeqn.callbacks import SELECTIONS_FILE, SparsityHistoryCallback
+    from sbx_eaudeqn.integrations.callbacks import SELECTIONS_FILE, SparsityHistoryCallback
 
     model = eaude()
     model.learn(400, callback=SparsityHistoryCallback(every=100, log_path=str(tmp_path)))
@@ -275,7 +275,7 @@ def test_recovery_part_of_the_period_is_not_judged(kwargs, judged):
     # on; with the paper's 0, from the first.
     model = eaude(**kwargs)
     model.learn(100)
-    model._end_period()  # a selection: a new period starts, every L_k at 0
+    model._on_clock_events(["end"])  # a selection: a new period starts, every L_k at 0
     model.train(gradient_steps=13, batch_size=16)  # one call across the start of the judged part
     assert float(model.population.judged_steps) == judged
     assert np.all(np.asarray(model.population.cumulated_losses) > 0.0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sbx_eaudeqn import EauDeDQN, EauDeSAC, PolyPruneSAC, SparsePolicy, export
-from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks
+from sbx_eaudeqn.core.pruning import apply_masks, dense_masks, grow_masks
 
 
 def random_obs(model, n, seed=0):
@@ -41,7 +41,7 @@ def test_sac_export_matches_within_1e_5(tmp_path):
 
 
 def test_cnn_atari_export_gives_the_same_actions(tmp_path, monkeypatch):
-    from sbx_eaudeqn.atari import make_atari
+    from sbx_eaudeqn.envs.atari import make_atari
 
     model = EauDeDQN("CnnPolicy", make_atari("ALE/Pong-v5", seed=0), population_size=1, buffer_size=200,
                      learning_starts=100, policy_kwargs=dict(net_arch=[32]), target_update_interval=50,
@@ -95,7 +95,7 @@ def test_sparse_file_is_smaller_than_dense(tmp_path):
 def test_inference_imports_no_jax_flax_or_torch(tmp_path):
     model = EauDeDQN("MlpPolicy", "CartPole-v1", population_size=1, policy_kwargs=dict(net_arch=[8]))
     path = export(model, tmp_path / "p.npz")
-    code = (f"import sys, numpy as np; from sbx_eaudeqn.sparse_policy import SparsePolicy;"
+    code = (f"import sys, numpy as np; from sbx_eaudeqn.deployment.sparse_policy import SparsePolicy;"
             f"SparsePolicy.load({str(path)!r}).predict(np.zeros(4, np.float32));"
             "print([m for m in ('jax', 'flax', 'torch', 'sbx', 'stable_baselines3') if m in sys.modules])")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -118,7 +118,7 @@ def test_corrupt_or_foreign_files_get_clear_errors(tmp_path):
 def test_command_line_export_of_a_saved_model(tmp_path):
     model = EauDeSAC("MlpPolicy", "Pendulum-v1", population_size=2, policy_kwargs=dict(net_arch=[16, 16]))
     model.save(tmp_path / "model")
-    subprocess.run([sys.executable, "-m", "sbx_eaudeqn.exporting", "--algo", "eaudesac", str(tmp_path / "model.zip"),
+    subprocess.run([sys.executable, "-m", "sbx_eaudeqn.cli.export", "--algo", "eaudesac", str(tmp_path / "model.zip"),
                     str(tmp_path / "out.npz")], check=True, capture_output=True)
     policy = SparsePolicy.load(tmp_path / "out.npz")
     obs = random_obs(model, 8)

@@ -7,8 +7,8 @@ import pytest
 
 from helpers import masked_weights_are_zero, quiet_logger, trees_equal
 from sbx_eaudeqn import MINATAR_HEAD_SIZES, EauDeDQN, MinAtarPolicy, PolyPruneDQN
-from sbx_eaudeqn.minatar import register_minatar_envs
-from sbx_eaudeqn.pruning import dense_masks, grow_masks
+from sbx_eaudeqn.envs.minatar import register_minatar_envs
+from sbx_eaudeqn.core.pruning import dense_masks, grow_masks
 
 pytest.importorskip("minatar")
 ENV_ID = "MinAtar/Breakout-v1"

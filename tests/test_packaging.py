@@ -39,7 +39,7 @@ def test_wheel_builds_without_warnings_and_declares_an_spdx_license(tmp_path):
         metadata = archive.read(next(name for name in names if name.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
     # The RL Zoo start-up hook and the hyperparameter files are in the wheel.
-    assert "sbx_eaudeqn_zoo.pth" in names and "sbx_eaudeqn/hyperparams/eaudesac.yml" in names
+    assert "sbx_eaudeqn_zoo.pth" in names and "sbx_eaudeqn/integrations/hyperparams/eaudesac.yml" in names
 
 
 WARNING_PROBE = """
@@ -48,7 +48,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import sbx_eaudeqn
     from sbx_eaudeqn import EauDeDQN, EauDeSAC, PolyPruneDQN, PolyPruneSAC, EauDeCQL, SparsePolicy, export
-    import sbx_eaudeqn.callbacks, sbx_eaudeqn.plot, sbx_eaudeqn.zoo
+    import sbx_eaudeqn.integrations.callbacks, sbx_eaudeqn.integrations.plot, sbx_eaudeqn.integrations.zoo
     small = lambda: dict(policy_kwargs=dict(net_arch=[8]), learning_starts=20, buffer_size=200)
     EauDeSAC("MlpPolicy", "Pendulum-v1", population_size=2, **small()).learn(50)  # default periods: no warning
     EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, **small()).learn(50)

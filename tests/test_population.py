@@ -7,11 +7,11 @@ import numpy as np
 import optax
 import pytest
 
-from sbx_eaudeqn.population import acting_probabilities, init_population, select_and_explore
-from sbx_eaudeqn.selection import choose_leader, choose_parents, duplicates
-from sbx_eaudeqn.options import check_eaude_args, check_tie_tolerance
-from sbx_eaudeqn.pruning import weight_sparsity
-from sbx_eaudeqn.selection_log import SelectionLog
+from sbx_eaudeqn.core.population import acting_probabilities, init_population, select_and_explore
+from sbx_eaudeqn.core.selection import choose_leader, choose_parents, duplicates
+from sbx_eaudeqn.algorithms.config import EAUDE
+from sbx_eaudeqn.core.pruning import weight_sparsity
+from sbx_eaudeqn.core.selection_log import SelectionLog
 
 TX = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
 
@@ -29,11 +29,17 @@ def make_population(losses, seed=0):
     return population.replace(params=params, opt_state=opt_state, cumulated_losses=jnp.asarray(losses, jnp.float32))
 
 
+def eaude_config(**values):
+    """The EauDe options of the DQN family with the given values (layerwise pruning, the paper's copies)."""
+    given = dict(population_size=5, tournament_size=3, prune_scope="layerwise", copy_optimizer="reset",
+                 recovery_fraction=0.0) | values
+    return EAUDE.configure("dqn", given)
+
+
 def select(population, seed=0, t=1000, period=1000, total=10_000, tournament_size=3, reset_copies=True):
-    return select_and_explore(
-        population, jax.random.PRNGKey(seed), t, period, total, tx=TX, tournament_size=tournament_size,
-        sparsity_scale=1.0, max_prune_fraction=0.2, prune_scope="layerwise", reset_copies=reset_copies,
-    )
+    config = eaude_config(population_size=population.size, tournament_size=tournament_size,
+                          copy_optimizer="reset" if reset_copies else "inherit")
+    return select_and_explore(population, jax.random.PRNGKey(seed), t, period, total, tx=TX, config=config)
 
 
 def leaves_equal(a, b):
@@ -61,12 +67,12 @@ def test_slot_zero_keeps_the_leader_bit_for_bit_with_its_optimizer_state():
 def test_tournament_winner_has_the_lowest_loss_of_its_draw():
     losses = jnp.array([4.0, 3.0, 0.5, 2.0, 5.0])
     for seed in range(20):
-        parents = np.asarray(choose_parents(jax.random.PRNGKey(seed), losses, 3))
+        parents = np.asarray(choose_parents(jax.random.PRNGKey(seed), losses, 3, 0.0))
         assert parents[0] == 2
         # With 3 of 5 drawn, the two worst members (0 and 4) can never win.
         assert not set(parents[1:]) & {0, 4}
     # With tournament size K every slot goes to the best member.
-    np.testing.assert_array_equal(choose_parents(jax.random.PRNGKey(0), losses, 5), [2] * 5)
+    np.testing.assert_array_equal(choose_parents(jax.random.PRNGKey(0), losses, 5, 0.0), [2] * 5)
 
 
 def test_duplicates_are_later_repeats():
@@ -151,28 +157,6 @@ def test_acting_probabilities_are_inverse_to_losses_and_skip_nan():
     np.testing.assert_array_equal(acting_probabilities(jnp.array([jnp.nan, jnp.nan])), [1.0, 0.0])
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        (dict(population_size=0), "population_size must be an integer >= 1"),
-        (dict(population_size=2.5), "population_size"),
-        (dict(tournament_size=0), "tournament_size must be in \\[1, population_size=5\\]"),
-        (dict(tournament_size=6), "tournament_size must be in \\[1, population_size=5\\]"),
-        (dict(sparsity_scale=-1.0), "sparsity_scale must be > 0"),
-        (dict(max_prune_fraction=1.2), "max_prune_fraction must be in \\(0, 1\\]"),
-    ],
-)
-def test_eaude_arguments_are_checked(kwargs, match):
-    args = dict(population_size=5, tournament_size=None, sparsity_scale=1.0, max_prune_fraction=0.2) | kwargs
-    with pytest.raises(ValueError, match=match):
-        check_eaude_args(**args)
-
-
-def test_default_tournament_size_is_three_or_k():
-    assert check_eaude_args(5, None, 1.0, 0.2) == 3
-    assert check_eaude_args(2, None, 1.0, 0.2) == 2
-
-
 def test_selection_log_says_whether_the_winner_was_just_explored_and_its_jump():
     log = SelectionLog(5)
     population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
@@ -226,9 +210,8 @@ def test_the_sparsest_member_within_the_tolerance_of_the_best_wins():
 def test_ties_never_pick_a_member_outside_the_tournament_or_a_clearly_worse_one():
     squared = [100 * 2.0] * 5
     population = tied_population([100.0, 300.0, 400.0, 500.0, 600.0], squared, [0.0, 0.9, 0.9, 0.9, 0.9])
-    new, info = select_and_explore(
-        population, jax.random.PRNGKey(1), 1000, 1000, 10_000, tx=TX, tournament_size=5, sparsity_scale=1.0,
-        max_prune_fraction=0.2, prune_scope="layerwise", tie_tolerance=1.0)
+    new, info = select_and_explore(population, jax.random.PRNGKey(1), 1000, 1000, 10_000, tx=TX,
+                                   config=eaude_config(tournament_size=5, tie_tolerance=1.0))
     assert np.asarray(info["parents"]).tolist() == [0] * 5  # every other member lies 20+ se above the best
     assert np.asarray(info["gaps_in_se"]).tolist() == pytest.approx([0.0, 20.0, 30.0, 40.0, 50.0])
     assert float(new.judged_steps) == 0 and not np.any(np.asarray(new.squared_losses))  # reset for the next period
@@ -237,14 +220,9 @@ def test_ties_never_pick_a_member_outside_the_tournament_or_a_clearly_worse_one(
 def test_tie_tolerance_zero_selects_as_the_paper_bit_for_bit():
     population = make_population([4.0, 3.0, 0.5, 2.0, 5.0])
     plain, plain_info = select(population)
-    zero, zero_info = select_and_explore(
-        population, jax.random.PRNGKey(0), 1000, 1000, 10_000, tx=TX, tournament_size=3, sparsity_scale=1.0,
-        max_prune_fraction=0.2, prune_scope="layerwise", tie_tolerance=0.0)
+    zero, zero_info = select_and_explore(population, jax.random.PRNGKey(0), 1000, 1000, 10_000, tx=TX,
+                                         config=eaude_config(tie_tolerance=0.0))
     assert leaves_equal(plain.params, zero.params) and leaves_equal(plain.masks, zero.masks)
     assert np.array_equal(plain_info["parents"], zero_info["parents"])
 
 
-@pytest.mark.parametrize("value", [-0.5, float("nan"), float("inf"), "1", True])
-def test_bad_tie_tolerance_is_refused_with_its_name(value):
-    with pytest.raises(ValueError, match="tie_tolerance must be a number >= 0"):
-        check_tie_tolerance(value)

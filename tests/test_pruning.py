@@ -7,8 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from sbx_eaudeqn.options import check_prune_scope
-from sbx_eaudeqn.pruning import (
+from sbx_eaudeqn.core.pruning import (
     PRUNE_SCOPES,
     apply_masks,
     dense_masks,
@@ -122,11 +121,6 @@ def test_weight_sparsity_is_measured_from_weights(params):
     assert n_prunable(params) == sum(k.size for k in kernels(params))
 
 
-def test_unknown_scope_is_rejected():
-    with pytest.raises(ValueError, match="prune_scope must be one of"):
-        check_prune_scope("random")
-
-
 class CartPoleLikeNet(nn.Module):
     """4 inputs, one wide hidden layer, a 2-output head: the layers a uniform or global cut can empty."""
 
@@ -173,3 +167,31 @@ def test_erk_densities_follow_the_erdos_renyi_kernel_ratio():
     sizes = np.array([64 * 32, 32 * 32, 3 * 3 * 16 * 32])
     np.testing.assert_allclose(densities / densities[0], raw / raw[0], rtol=1e-5)
     assert float((densities * sizes).sum() / sizes.sum()) == pytest.approx(0.1, rel=1e-4)
+
+
+def test_the_random_criterion_reaches_the_sparsity_keeps_every_unit_and_draws_from_its_key(params):
+    """A second criterion, one function and one row of PRUNE_CRITERIA: which weights go is drawn, not
+    ranked by magnitude, and everything the scopes promise still holds."""
+    dense = dense_masks(params)
+    drawn = grow_masks(params, dense, 0.6, "global", "random", jax.random.PRNGKey(1))
+    again = grow_masks(params, dense, 0.6, "global", "random", jax.random.PRNGKey(1))
+    other = grow_masks(params, dense, 0.6, "global", "random", jax.random.PRNGKey(2))
+    by_magnitude = grow_masks(params, dense, 0.6, "global")
+    assert float(mask_sparsity(drawn)) == pytest.approx(0.6, abs=0.01)
+    assert all(np.array_equal(a, b) for a, b in zip(kernels(drawn), kernels(again)))  # one key, one draw
+    assert any(not np.array_equal(a, b) for a, b in zip(kernels(drawn), kernels(other)))
+    assert any(not np.array_equal(a, b) for a, b in zip(kernels(drawn), kernels(by_magnitude)))
+    assert all(bool(mask.reshape(-1, mask.shape[-1]).any(axis=0).all()) for mask in kernels(drawn))  # every unit lives
+    grown = grow_masks(params, drawn, 0.8, "global", "random", jax.random.PRNGKey(3))
+    assert all(not bool((new & ~old).any()) for old, new in zip(kernels(drawn), kernels(grown)))  # masks only grow
+
+
+def test_a_population_prunes_its_copies_with_the_random_criterion():
+    from sbx_eaudeqn import PolyPruneDQN
+
+    model = PolyPruneDQN("MlpPolicy", "CartPole-v1", prune_criterion="random", final_sparsity=0.5, prune_start=0.0,
+                         prune_end=0.5, learning_starts=50, target_update_interval=50, buffer_size=500,
+                         policy_kwargs=dict(net_arch=[16]))
+    model.learn(400)
+    assert model.config.prune_criterion == "random"
+    assert model.sparsity == pytest.approx(0.5, abs=0.02)

@@ -15,7 +15,7 @@ from helpers import (
     trees_equal,
 )
 from sbx_eaudeqn import EauDeSAC, PolyPruneSAC
-from sbx_eaudeqn.pruning import weight_sparsity
+from sbx_eaudeqn.core.pruning import weight_sparsity
 
 SMALL = dict(
     policy_kwargs=dict(net_arch=[16, 16]), learning_starts=50, batch_size=32, buffer_size=2000, learning_rate=1e-3
@@ -69,7 +69,7 @@ def test_logger_keys(trained):
 
 
 def test_plot_command_reads_sb3_csv_logs(trained):
-    from sbx_eaudeqn.plot import plot_logs, read_sparsity
+    from sbx_eaudeqn.integrations.plot import plot_logs, read_sparsity
 
     _, log_dir = trained
     steps, sparsity = read_sparsity(log_dir)
@@ -89,8 +89,8 @@ def test_save_load_gives_identical_learner_state_and_training(trained, tmp_path)
     assert trees_equal(loaded.policy.qf_state.target_params, model.policy.qf_state.target_params)
     assert trees_equal(loaded.policy.actor_state, model.policy.actor_state)
     assert trees_equal(loaded.ent_coef_state, model.ent_coef_state)
-    assert (loaded.num_timesteps, loaded._n_updates, loaded._period_steps) == (
-        model.num_timesteps, model._n_updates, model._period_steps)
+    assert (loaded.num_timesteps, loaded._n_updates, loaded.period_clock.steps) == (
+        model.num_timesteps, model._n_updates, model.period_clock.steps)
 
     # The same minibatches give the same updates, through a selection (25 steps per period).
     for learner in (model, loaded):
@@ -115,7 +115,7 @@ def test_resume_with_reset_num_timesteps_false(trained, tmp_path):
 def test_loading_with_another_population_size_is_an_error(trained, tmp_path):
     model, _ = trained
     model.save(tmp_path / "model")
-    with pytest.raises(ValueError, match="population_size=4 was requested.*population of 3"):
+    with pytest.raises(ValueError, match="population_size=4 was requested.*holds population_size=3"):
         EauDeSAC.load(tmp_path / "model", population_size=4)
 
 
@@ -149,7 +149,7 @@ def test_polyak_target_moves_towards_the_leader_at_every_step():
 def test_recovery_part_of_the_period_is_not_counted_in_the_cumulated_losses():
     model = eaude(selection_period=20, recovery_fraction=0.5)
     model.learn(100)
-    model._end_period()  # a selection: a new period starts, every L_k at 0
+    model._on_clock_events(["end"])  # a selection: a new period starts, every L_k at 0
     model.train(gradient_steps=10, batch_size=32)
     np.testing.assert_array_equal(np.asarray(model.population.cumulated_losses), 0.0)  # recovery: not judged
     model.train(gradient_steps=5, batch_size=32)

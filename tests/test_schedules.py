@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sbx_eaudeqn.options import check_polynomial_args, check_sampler_args
-from sbx_eaudeqn.schedules import polynomial_sparsity, sample_sparsity
+from sbx_eaudeqn.core.schedules import polynomial_sparsity, sample_sparsity
 
 fractions = st.floats(0.0, 1.0, allow_nan=False)
 
@@ -55,28 +54,3 @@ def test_polynomial_schedule_shape(final, start, length, n):
     assert all(b >= a - 1e-12 for a, b in zip(values, values[1:]))
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        (dict(final_sparsity=1.0), "final_sparsity must be in \\[0, 1\\)"),
-        (dict(final_sparsity=-0.1), "final_sparsity"),
-        (dict(prune_start=-0.1), "prune_start must be in \\[0, 1\\]"),
-        (dict(prune_end=1.5), "prune_end must be in \\[0, 1\\]"),
-        (dict(prune_start=0.8, prune_end=0.2), "prune_start must be < prune_end"),
-        (dict(prune_exponent=0.0), "prune_exponent must be > 0"),
-    ],
-)
-def test_polynomial_arguments_are_checked(kwargs, match):
-    args = dict(final_sparsity=0.9, prune_start=0.2, prune_end=0.8, prune_exponent=3.0) | kwargs
-    with pytest.raises(ValueError, match=match):
-        check_polynomial_args(**args)
-
-
-@pytest.mark.parametrize(
-    "scale, cap, match",
-    [(0.0, 0.2, "sparsity_scale must be > 0"), (1.0, 0.0, "max_prune_fraction must be in \\(0, 1\\]"),
-     (1.0, 1.5, "max_prune_fraction")],
-)
-def test_sampler_arguments_are_checked(scale, cap, match):
-    with pytest.raises(ValueError, match=match):
-        check_sampler_args(scale, cap)

@@ -8,10 +8,9 @@ import pytest
 import yaml
 
 from sbx_eaudeqn import EauDeDQN, EauDeSAC
-from sbx_eaudeqn.options import MIN_STEPS_PER_SELECTION
-from sbx_eaudeqn.dqn import DEFAULT_TARGET_UPDATE_INTERVAL
-from sbx_eaudeqn.options import gradient_steps_per_target_update
-from sbx_eaudeqn.zoo import ZOO_ALGOS, hyperparams_path
+from sbx_eaudeqn.core.clock import MIN_STEPS_PER_SELECTION, gradient_steps_per_target_update
+from sbx_eaudeqn.algorithms.dqn import DEFAULT_TARGET_UPDATE_INTERVAL
+from sbx_eaudeqn.integrations.zoo import ZOO_ALGOS, hyperparams_path
 
 # RL Zoo's CartPole-v1 DQN entry (rl-zoo3 2.9.2): a target update every 10 env steps, 128 gradient
 # steps every 256: 5 gradient steps per selection.
@@ -34,14 +33,14 @@ def test_rl_zoo_cartpole_setting_selects_every_100th_target_update_without_a_war
     # and DQN keeps RL Zoo's target period.
     model, messages = recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", **ZOO_CARTPOLE))
     assert messages == []
-    assert model.target_update_interval == 10 and model.target_updates_per_selection == 100
-    assert model._gradient_steps_per_selection() == 500
+    assert model.target_update_interval == 10 and model.period_clock.updates_per_period == 100
+    assert model.period_clock.length == 500
 
 
 def test_a_short_dqn_period_warns_once_and_names_the_settings_to_change():
     model, messages = recovery_warnings(
         lambda: EauDeDQN("MlpPolicy", "CartPole-v1", target_updates_per_selection=1, **ZOO_CARTPOLE))
-    assert model._gradient_steps_per_selection() == 5
+    assert model.period_clock.length == 5
     assert len(messages) == 1
     assert messages[0].startswith("EauDeDQN: one selection period holds 5 gradient steps, fewer than the 500")
     assert "Raise target_update_interval, gradient_steps or target_updates_per_selection (or lower train_freq)" in messages[0]
@@ -50,7 +49,7 @@ def test_a_short_dqn_period_warns_once_and_names_the_settings_to_change():
 def test_a_short_actor_critic_period_warns_once_and_names_selection_period():
     model, messages = recovery_warnings(
         lambda: EauDeSAC("MlpPolicy", "Pendulum-v1", selection_period=100, policy_kwargs=dict(net_arch=[16])))
-    assert model.selection_period == 100  # the warning does not change the setting
+    assert model.config.selection_period == 100  # the warning does not change the setting
     assert len(messages) == 1
     assert messages[0].startswith("EauDeSAC: one selection period holds 100 gradient steps, fewer than the 500")
     assert "Raise selection_period so that a period holds at least 500 gradient steps" in messages[0]
@@ -58,9 +57,9 @@ def test_a_short_actor_critic_period_warns_once_and_names_selection_period():
 
 def test_constructor_defaults_do_not_warn():
     dqn, messages = recovery_warnings(lambda: EauDeDQN("MlpPolicy", "CartPole-v1", policy_kwargs=dict(net_arch=[16])))
-    assert messages == [] and dqn._gradient_steps_per_selection() == 500
+    assert messages == [] and dqn.period_clock.length == 500
     sac, messages = recovery_warnings(lambda: EauDeSAC("MlpPolicy", "Pendulum-v1", policy_kwargs=dict(net_arch=[16])))
-    assert messages == [] and sac.selection_period == 1000
+    assert messages == [] and sac.config.selection_period == 1000
 
 
 def eaude_entries():

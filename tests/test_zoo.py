@@ -27,7 +27,7 @@ def rl_zoo3(*args: str, cwd: pathlib.Path, **env: str) -> str:
 
 
 def load(path: pathlib.Path):
-    from sbx_eaudeqn.zoo import ZOO_ALGOS
+    from sbx_eaudeqn.integrations.zoo import ZOO_ALGOS
 
     algo = path.parts[-3]
     return ZOO_ALGOS[algo].load(path)
@@ -53,7 +53,7 @@ def test_train_enjoy_and_plot_halfcheetah(tmp_path):
     # Our callback from the bundled file logged the sparsity in the run folder; our plot command reads it.
     rows = (model_path.parent / "sparsity.csv").read_text().splitlines()
     assert rows[0] == "timesteps,sparsity,population_sparsities" and len(rows) >= 2
-    run([sys.executable, "-m", "sbx_eaudeqn.plot", "logs/"], tmp_path)
+    run([sys.executable, "-m", "sbx_eaudeqn.cli.plot", "logs/"], tmp_path)
     assert (tmp_path / "logs/sparsity_schedule.png").stat().st_size > 0
     assert (tmp_path / "logs/returns.png").stat().st_size > 0
 
@@ -92,7 +92,7 @@ def test_console_script_and_polyprune_algorithms(tmp_path):
     run([str(BIN / "sbx-eaudeqn-zoo"), "train", "--algo", "polyprunedqn", "--env", "CartPole-v1", "-n", "400",
          "--hyperparams", "learning_starts:100"], tmp_path)
     model = load(tmp_path / "logs/polyprunedqn/CartPole-v1_1/CartPole-v1.zip")
-    assert model.final_sparsity == 0.95
+    assert model.config.final_sparsity == 0.95
     rl_zoo3("train", "--algo", "polyprunesac", "--env", "Pendulum-v1", "-n", "300", "--hyperparams",
             "learning_starts:100", "prune_period:20", cwd=tmp_path)
     assert (tmp_path / "logs/polyprunesac/Pendulum-v1_1/Pendulum-v1.zip").is_file()
@@ -112,7 +112,7 @@ def test_registration_is_idempotent_and_complete():
     import rl_zoo3.exp_manager
     import rl_zoo3.hyperparams_opt as opt
 
-    from sbx_eaudeqn.zoo import ZOO_ALGOS, register
+    from sbx_eaudeqn.integrations.zoo import ZOO_ALGOS, register
 
     register()
     register()
@@ -125,7 +125,7 @@ def test_registration_is_idempotent_and_complete():
 
 def test_enjoy_loads_with_a_one_transition_buffer(tmp_path):
     from sbx_eaudeqn import EauDeDQN
-    from sbx_eaudeqn.zoo import _loader_without_buffer
+    from sbx_eaudeqn.integrations.zoo import _loader_without_buffer
 
     EauDeDQN("MlpPolicy", "CartPole-v1", population_size=2, buffer_size=5000).save(tmp_path / "model")
     model = _loader_without_buffer(EauDeDQN).load(tmp_path / "model")
@@ -153,7 +153,7 @@ def test_record_video_loads_a_large_buffer_cnn_model_without_its_buffer(tmp_path
 
 
 def test_load_only_zoo_commands_are_recognised():
-    from sbx_eaudeqn.zoo import LOAD_ONLY_COMMANDS, main_module
+    from sbx_eaudeqn.integrations.zoo import LOAD_ONLY_COMMANDS, main_module
 
     assert main_module(["python", "-m", "rl_zoo3.record_video", "--algo", "eaudedqn"]) == "rl_zoo3.record_video"
     assert main_module(["python", "-u", "-W", "error", "-m", "rl_zoo3.push_to_hub"]) == "rl_zoo3.push_to_hub"
@@ -229,7 +229,7 @@ def test_train_and_enjoy_the_td3_tqc_and_crossq_families(tmp_path, algo, period)
     assert type(model).__name__.lower() == algo
     assert max(model.population_sparsities) > 0.0  # pruned at the ends of the periods (the leader may be dense)
     if algo != "eaudecrossq":  # enjoy is one code path for every algorithm: its subprocess runs for one
-        from sbx_eaudeqn.zoo import _loader_without_buffer
+        from sbx_eaudeqn.integrations.zoo import _loader_without_buffer
 
         loaded = _loader_without_buffer(type(model)).load(tmp_path / f"logs/{algo}/Pendulum-v1_1/Pendulum-v1.zip")
         assert loaded.replay_buffer.buffer_size == 1 and loaded.predict(loaded.observation_space.sample()[None])[0].shape == (1, 1)

@@ -1,0 +1,1 @@
+"""The command-line entry points (``python -m sbx_eaudeqn.cli.<name>``)."""

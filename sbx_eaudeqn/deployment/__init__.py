@@ -1,0 +1,1 @@
+"""Deployment: export of a trained agent to a sparse numpy policy, and that policy."""

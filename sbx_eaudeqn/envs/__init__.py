@@ -1,0 +1,1 @@
+"""Environments with their standard networks and wrappers: Atari and MinAtar."""

@@ -1,0 +1,1 @@
+"""Saving and restarting: checkpoints that lose nothing on save, and warm starts from a dense agent."""
