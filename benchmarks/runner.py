@@ -1,4 +1,19 @@
-"""One runner for the benchmark grids: settings from the bundled ``hyperparams/*.yml``, one JSON per run.
+"""The benchmark runner: each study folder's grid of runs, one JSON per run, resumable; its command line.
+
+A study is a folder under ``studies/`` whose ``stages.py`` names its runs; its results live beside it::
+
+    python -m benchmarks.runner studies/<name> [--stages ...] [--seeds ...] [--jobs 2] [--executor ...]
+                                               [--report-only] [--out DIR]
+
+runs every run of the chosen stages that has no result yet, then writes ``table.md`` (headed by that
+command) into ``--out`` (default: the study folder). ``python -m benchmarks.runner studies/<name> --help``
+lists the study's stages.
+
+A stage file is a plain module. It defines ``STAGES: dict[str, list[RunSpec]]`` and may define
+``DEFAULT_STAGES`` (the stages run without ``--stages``; default: all), ``report(results, out) -> str``
+(markdown, figures too; default :func:`benchmarks.report.results_table`) and ``prepare(specs, out) ->
+specs`` (given the runs without a result yet, before they run: makes what they read, a dataset, and
+returns the runs to make). Stage files import this module and :mod:`benchmarks.report`, never another study.
 
 A run is a :class:`RunSpec`: an algorithm (its RL Zoo name), an environment, a seed, a budget in
 environment steps and keyword overrides. Its settings are the bundled YAML entry for that algorithm and
@@ -15,22 +30,24 @@ the constructor's defaults and the overrides, which name the dataset (``dataset=
 and the evaluation steps count gradient steps, and a checkpoint holds no replay buffer (the model
 reloads its dataset from that path).
 
-Executors: ``process`` (a local process pool), ``submitit-local`` (submitit's local executor, the same
-code path as a cluster) and ``slurm`` (submitit on Slurm; ``--slurm-partition`` etc.).
-
-Statistics use rliable (Agarwal et al. 2021): IQM with stratified bootstrap confidence intervals.
+Executors: ``process`` (a local process pool), ``inline`` (one run after the other in this process),
+``submitit-local`` (submitit's local executor, the same code path as a cluster) and ``slurm``
+(submitit on Slurm).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib.util
 import json
 import multiprocessing
 import os
 import pathlib
 import platform
+import sys
 import time
+import types
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib.metadata import version
@@ -38,7 +55,8 @@ from typing import Any
 
 import numpy as np
 
-from sbx_eaudeqn.registry import BY_NAME, SBX_PARENTS, algorithm_class  # noqa: F401 (algorithm_class: the studies' import)
+from benchmarks.report import results_table
+from sbx_eaudeqn.registry import BY_NAME, SBX_PARENTS, algorithm_class
 
 # RL Zoo keys that the zoo turns into a constructor argument (action_noise) once the env is known.
 NOISE_KEYS = ("noise_type", "noise_std")
@@ -47,12 +65,13 @@ POLICY_KEYS = {"net_arch", "optimizer_kwargs"}
 EXECUTORS = ("process", "inline", "submitit-local", "slurm")
 EVALUATIONS = 10  # greedy evaluations per run, every budget / EVALUATIONS steps
 EVAL_EPISODES = 10
-# A pruned copy's optimizer and judged part, the paper's (EauDeDQN and EauDeCQL's defaults before issue 26)
-# and ours (every EauDe class's default since): the studies pin the one their runs were measured with.
+# Two choices for an EauDe pruned copy, for the stages that pin one: the paper's (a fresh optimizer state,
+# judged on the selection period's whole cumulated loss) and the alternative the package offers (its
+# parent's Adam moments, judged on the second half of the period, after it has recovered).
 PAPER_COPY = dict(copy_optimizer="reset", recovery_fraction=0.0)
 INHERIT_JUDGED = dict(copy_optimizer="inherit", recovery_fraction=0.5)
-# EauDeDQN and EauDeCQL as they were before issue 26: the paper's copies, a selection at every target update.
-DQN_BEFORE_ISSUE_26 = dict(PAPER_COPY, target_updates_per_selection=1)
+# The studies' folders: each holds a stage file, stages.py, and the results of its runs.
+STUDIES = pathlib.Path(__file__).resolve().parents[1] / "studies"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +122,7 @@ def is_offline(algo: str) -> bool:
 def bundled_settings(algo: str, env_id: str) -> dict[str, Any]:
     """Constructor keywords from the bundled YAML entry for ``env_id`` (dense: the EauDe file's, filtered;
     offline: none, as RL Zoo has no entry for them)."""
-    from sbx_eaudeqn.hyperparams import accepted_keywords, bundled_hyperparams
+    from sbx_eaudeqn.integrations.bundled import accepted_keywords, bundled_hyperparams
 
     if is_offline(algo):
         return {}
@@ -117,8 +136,8 @@ def bundled_policy(algo: str, env_id: str) -> Any:
     that SBX's dense DQN, which has no such alias, takes it too."""
     import yaml
 
-    from sbx_eaudeqn.minatar import MinAtarPolicy
-    from sbx_eaudeqn.hyperparams import hyperparams_path
+    from sbx_eaudeqn.envs.minatar import MinAtarPolicy
+    from sbx_eaudeqn.integrations.bundled import hyperparams_path
 
     if is_offline(algo):
         return "MlpPolicy"
@@ -252,7 +271,7 @@ def run_one(spec: RunSpec, out_dir: str) -> dict:
     from stable_baselines3.common.evaluation import evaluate_policy
     from stable_baselines3.common.monitor import Monitor
 
-    from sbx_eaudeqn.minatar import register_minatar_envs
+    from sbx_eaudeqn.envs.minatar import register_minatar_envs
 
     register_minatar_envs()
     partial = pathlib.Path(out_dir) / "partial"
@@ -365,117 +384,79 @@ def load_results(out: pathlib.Path) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted(out.glob("*_seed*.json"))]
 
 
-def _by_group(results: list[dict]) -> dict[str, list[dict]]:
-    """The results of each group (a table's row), in the order given."""
-    groups: dict[str, list[dict]] = {}
-    for result in results:
-        groups.setdefault(result["group"], []).append(result)
-    return groups
+def load_study(folder: str | os.PathLike) -> types.ModuleType:
+    """The stage file ``<folder>/stages.py`` as a module, loaded from its path (the study folders are no package)."""
+    path = pathlib.Path(folder) / "stages.py"
+    if not path.is_file():
+        raise SystemExit(f"{folder} holds no stages.py; the study folders with one: {', '.join(study_names())}")
+    name = f"stages_{path.resolve().parent.name}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    if not isinstance(getattr(module, "STAGES", None), dict):
+        raise SystemExit(f"{path} defines no STAGES (a dict: stage name -> list of RunSpec)")
+    return module
 
 
-def results_table(results: list[dict]) -> str:
-    """Markdown table, one row per group: IQM final return and sparsity with 95% CIs, and for EauDe
-    runs what the selection log says (explored win share, overall and in the last quarter)."""
-    groups = _by_group(results)
-    lines = ["| setting | runs | IQM final return [95% CI] | IQM final sparsity [95% CI] | explored win share "
-             "(last quarter) | explored slot share | mean winning jump | selections |",
-             "|---|---|---|---|---|---|---|---|"]
-    for group, runs in sorted(groups.items()):
-        ret = iqm_with_ci([r["final_return"] for r in runs])
-        spa = iqm_with_ci([r["sparsity"] for r in runs])
-        row = f"| {group} | {len(runs)} | {ret[0]:.1f} [{ret[1]:.1f}, {ret[2]:.1f}] | {spa[0]:.3f} [{spa[1]:.3f}, {spa[2]:.3f}] |"
-        if all("selections" in r for r in runs):
-            mean = lambda key: float(np.mean([r[key] for r in runs]))  # noqa: E731
-            row += (f" {mean('explored_win_share'):.2f} ({mean('explored_win_share_last_quarter'):.2f}) "
-                    f"| {mean('explored_slot_share'):.2f} | {mean('mean_winning_jump'):.4f} | {mean('selections'):.0f} |")
-        else:
-            row += " | | | |"
-        lines.append(row)
-    return "\n".join(lines)
+def study_names() -> list[str]:
+    """The folders under ``studies/`` that hold a stage file."""
+    return sorted(path.parent.name for path in STUDIES.glob("*/stages.py"))
 
 
-def seed_table(results: list[dict], sparsities: dict[str, str] | None = None) -> str:
-    """Markdown table, one row per group: final return as mean ± std over seeds and seed by seed, each
-    sparsity in ``sparsities`` (result key -> column title; default the leader's) as the mean and seed by
-    seed, and the seconds per run."""
-    sparsities = sparsities or {"sparsity": "sparsity"}
-    groups = _by_group(sorted(results, key=lambda r: r["seed"]))
-    lines = ["| setting | final return (mean ± std over seeds) | per seed | "
-             + " | ".join(f"{title} (per seed)" for title in sparsities.values()) + " | s per run |",
-             "|---|---|---|" + "---|" * len(sparsities) + "---|"]
-    for group, runs in sorted(groups.items()):
-        returns = np.array([r["final_return"] for r in runs])
-        cells = [f"{returns.mean():.1f} ± {returns.std():.1f}", ", ".join(f"{x:.0f}" for x in returns)]
-        for key in sparsities:
-            values = np.array([r.get(key, 0.0) for r in runs])
-            cells.append(f"{values.mean():.3f} ({', '.join(f'{v:.2f}' for v in values)})")
-        lines.append(f"| {group} | {' | '.join(cells)} | {np.mean([r['seconds'] for r in runs]):.0f} |")
-    return "\n".join(lines)
-
-
-def plot_seeds(ax: Any, curves: list[np.ndarray], colour: str, label: str | None) -> None:
-    """Each seed's (x, y) curve thin, their mean (over the shortest length) thick, in one colour."""
-    for curve in curves:
-        ax.plot(curve[:, 0], curve[:, 1], color=colour, lw=0.5, alpha=0.4)
-    length = min(len(c) for c in curves)
-    mean = np.mean([c[:length] for c in curves], axis=0)
-    ax.plot(mean[:, 0], mean[:, 1], color=colour, lw=2, label=label)
-
-
-def iqm(values: Iterable[float]) -> float:
-    """Interquartile mean (rliable's ``aggregate_iqm``: the mean of the middle 50%)."""
-    from rliable import metrics
-
-    return float(metrics.aggregate_iqm(np.asarray(list(values), dtype=np.float64)))
-
-
-def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float, float]:
-    """IQM and its 95% stratified bootstrap interval, with rliable (one task, runs as rows)."""
-    from rliable import library as rly
-    from rliable import metrics
-
-    values = list(values)
-    if len(values) < 2:
-        return float(np.mean(values)), float(np.min(values)), float(np.max(values))
-    scores = {"runs": np.asarray(values, dtype=np.float64).reshape(-1, 1)}
-    point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps)
-    return float(point["runs"][0]), float(interval["runs"][0, 0]), float(interval["runs"][1, 0])
-
-
-def stage_study_main(argv: list[str] | None, description: str, module: str, stages: dict[str, list[RunSpec]],
-                     default_out: str, report: Any = None, default_stages: Iterable[str] | None = None,
-                     prepare: Any = None) -> None:
-    """The command line of a study made of named stages (``--stages``, ``--seeds``, ``--jobs``,
-    ``--executor``, ``--report-only``, ``--out``): run what is missing, then write ``table.md`` with the
-    command. ``--seeds`` keeps only those seeds of the stages' runs: on a 2-core machine, the runs that
-    fit in the time at hand (the table still reports every finished run in ``--out``).
-
-    :param report: ``report(results, out) -> markdown`` (figures too); default :func:`results_table`.
-    :param default_stages: the stages run without ``--stages`` (default: all; leave out, say, a quick check).
-    :param prepare: ``prepare(specs, out) -> specs``, given the runs that have no result in ``out`` yet,
-        before they run (not with ``--report-only``): makes what they read (a dataset) and returns the
-        runs to make.
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.runner studies/<name> [options]``: run what is missing of the study's chosen
+    stages, then write ``table.md`` with the command. ``--seeds`` keeps only those seeds of the stages'
+    runs: on a 2-core machine, the runs that fit in the time at hand (the table still reports every
+    finished run in ``--out``).
     """
     import argparse
-    import sys
 
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stages", nargs="+", default=list(default_stages or stages), choices=list(stages))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.runner",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("study", help="a study folder (studies/<name>): its stages.py names the runs, "
+                                      "its results go there")
+    if not argv or argv[0].startswith("-"):  # no study given: the runner's own help
+        parser.description = __doc__
+        parser.epilog = f"Studies: {', '.join(study_names())}."
+        parser.parse_args(argv)
+        return
+    study = load_study(argv[0])
+    stages = study.STAGES
+    default = list(getattr(study, "DEFAULT_STAGES", None) or stages)
+    width = max(len(stage) for stage in stages)
+    parser.description = study.__doc__
+    parser.epilog = "stages and their runs (*: run without --stages):\n" + "\n".join(
+        f"  {stage:<{width}} {'*' if stage in default else ' '} {len(specs)}" for stage, specs in stages.items())
+    parser.add_argument("--stages", nargs="+", default=default, choices=list(stages), metavar="STAGE",
+                        help="the stages to run (listed below)")
     parser.add_argument("--seeds", nargs="+", type=int, help="run only these seeds (default: every seed)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--executor", default="process", choices=EXECUTORS)
-    parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--out", default=default_out)
+    parser.add_argument("--report-only", action="store_true", help="write table.md from the runs in --out, run nothing")
+    parser.add_argument("--out", default=argv[0], help="where the results are (default: the study folder)")
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     specs = [] if args.report_only else [spec for stage in args.stages for spec in stages[stage]
                                          if args.seeds is None or spec.seed in args.seeds]
+    specs = list({spec.run_id: spec for spec in specs}.values())  # a run in two stages asked for runs once
+    prepare = getattr(study, "prepare", None)
     if prepare is not None:
         specs = missing(specs, out)
         specs = prepare(specs, out) if specs else specs
     results = run_missing(specs, out, args.jobs, args.executor)
     if not results:
         raise SystemExit(f"no finished runs in {out}")
+    report = getattr(study, "report", None)
     text = report(results, out) if report else results_table(results)
-    (out / "table.md").write_text(f"Command: python -m {module} {' '.join(argv or sys.argv[1:])}\n\n{text}\n")
+    (out / "table.md").write_text(f"Command: python -m benchmarks.runner {' '.join(argv)}\n\n{text}\n")
     print(text)
+
+
+if __name__ == "__main__":
+    # Through the importable module, so that the stage files, the worker processes and this call share
+    # one RunSpec class.
+    from benchmarks.runner import main as runner_main
+
+    runner_main()

@@ -1,40 +1,130 @@
-"""The benchmark scripts' --quick modes run end to end and write their reports (no timing is asserted)."""
+"""The benchmark runner and the study folders: the runner's command line on a tiny study, the bundled
+settings it reads, its executors and checkpoints; every ``studies/*/stages.py`` loads, owns the results
+beside it, and imports no other study."""
 
-import importlib
+import ast
 import json
 import pathlib
-import subprocess
-import sys
+import textwrap
 
 import pytest
 
 ROOT = pathlib.Path(__file__).parent.parent
+STAGE_FILES = sorted((ROOT / "studies").glob("*/stages.py"))
 
 
-def test_replicate_quick_writes_table_and_figures(tmp_path):
-    command = [sys.executable, "-m", "benchmarks.replicate", "--quick", "--envs", "CartPole-v1",
-               "--sizes", "small", "--jobs", "2", "--out", str(tmp_path)]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, cwd=ROOT).stdout
-    table = (tmp_path / "table.md").read_text()
-    for method in ("dense", "polyprune", "eaude"):
-        assert f"| CartPole-v1 | small | {method} | 1 |" in table
-    for figure in ("returns.png", "sparsity.png", "final_sparsity.png"):
-        assert (tmp_path / figure).stat().st_size > 0
-    assert "IQM final return" in output
+def _study(name: str):
+    from benchmarks.runner import load_study
+
+    return load_study(ROOT / "studies" / name)
 
 
-def test_overhead_quick_prints_ratios(tmp_path):
-    command = [sys.executable, str(ROOT / "benchmarks/overhead.py"), "--quick", "--tasks", "cartpole",
-               "--out", str(tmp_path / "overhead.md")]
-    subprocess.run(command, capture_output=True, text=True, timeout=900, check=True)
-    table = (tmp_path / "overhead.md").read_text()
-    for algo in ("SBX DQN", "EauDeDQN K=1", "EauDeDQN K=5", "PolyPruneDQN"):
-        assert f"| cartpole | {algo} |" in table
-    assert "| cartpole | SBX DQN |" in table and "| 1.00 |" in table
+TINY_STUDY = '''
+"""A tiny study: EauDeDQN on CartPole-v1 for 512 steps (2 x train_freq), two seeds; a dense run in another stage."""
+
+from benchmarks.report import results_table
+from benchmarks.runner import RunSpec
+
+SMALL = (("gradient_steps", 8), ("net_arch", (16, 16)))
+STAGES = {
+    "tiny": [RunSpec("tiny", "eaudedqn", "CartPole-v1", seed, 512, SMALL + (("population_size", 2),), eval_episodes=1)
+             for seed in (0, 1)],
+    "dense": [RunSpec("dense", "dqn", "CartPole-v1", 0, 512, SMALL, eval_episodes=1)],
+}
+DEFAULT_STAGES = ("tiny",)
+
+
+def prepare(specs, out):
+    """Records the runs it is given, and makes them all."""
+    with open(out / "prepared.txt", "a") as handle:
+        handle.write(" ".join(spec.run_id for spec in specs) + "\\n")
+    return specs
+
+
+def report(results, out):
+    return "A tiny report.\\n\\n" + results_table(results)
+'''
+
+
+def test_runner_command_line_runs_the_stages_of_a_study_folder(tmp_path):
+    """``python -m benchmarks.runner <folder> ...``: the default stages, only the seeds asked for, the
+    stage file's prepare and report; ``--report-only`` writes the same table and runs nothing."""
+    from benchmarks.runner import main
+
+    study = tmp_path / "tiny"
+    study.mkdir()
+    (study / "stages.py").write_text(textwrap.dedent(TINY_STUDY))
+    main([str(study), "--seeds", "0", "--executor", "inline"])
+    assert sorted(path.name for path in study.glob("*.json")) == ["tiny_seed0.json"]  # default stage, seed 0
+    assert (study / "prepared.txt").read_text() == "tiny_seed0\n"
+    assert not list((study / "partial").iterdir())  # the run finished: no checkpoint left
+    result = json.loads((study / "tiny_seed0.json").read_text())
+    assert len(result["history"]) == 10 and result["overrides"]["population_size"] == 2
+    table = (study / "table.md").read_text()
+    command, body = table.split("\n", 1)
+    assert command == f"Command: python -m benchmarks.runner {study} --seeds 0 --executor inline"
+    assert body.startswith("\nA tiny report.\n") and "| tiny | 1 |" in body
+    main([str(study), "--report-only"])
+    command, again = (study / "table.md").read_text().split("\n", 1)
+    assert command == f"Command: python -m benchmarks.runner {study} --report-only" and again == body
+    assert (study / "prepared.txt").read_text() == "tiny_seed0\n"  # nothing was prepared, nothing ran
+
+
+def test_runner_command_line_refuses_a_folder_without_stages(tmp_path, capsys):
+    from benchmarks.runner import main
+
+    with pytest.raises(SystemExit, match="holds no stages.py"):
+        main([str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0 and "minatar" in capsys.readouterr().out  # the studies it knows
+
+
+@pytest.mark.parametrize("stage_file", STAGE_FILES, ids=lambda path: path.parent.name)
+def test_every_study_loads_and_finds_each_result_beside_it(stage_file):
+    """Stages are lists of runs; one run id names one setting; every result file in the folder is a run
+    of a stage (so the runner skips it, and ``--report-only`` reports it)."""
+    from benchmarks.runner import RunSpec
+
+    study = _study(stage_file.parent.name)
+    assert study.STAGES and all(isinstance(spec, RunSpec) for specs in study.STAGES.values() for spec in specs)
+    assert set(getattr(study, "DEFAULT_STAGES", ())) <= set(study.STAGES)
+    for hook in ("report", "prepare"):
+        assert callable(getattr(study, hook, callable))
+    specs: dict[str, RunSpec] = {}
+    for spec in (spec for stage in study.STAGES.values() for spec in stage):
+        assert specs.setdefault(spec.run_id, spec) == spec, f"{spec.run_id} names two settings"
+    results = {path.stem for path in stage_file.parent.glob("*_seed*.json")}
+    assert not results - specs.keys(), f"results of no stage: {sorted(results - specs.keys())[:5]}"
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+    return names
+
+
+def test_no_study_imports_another_nor_edits_sys_path():
+    """A stage file is a plain module: it imports the runner and the report helpers, never another
+    study; it has no command line of its own. No file in benchmarks/ or studies/ edits sys.path."""
+    for path in STAGE_FILES:
+        source = path.read_text()
+        imports = _imports(ast.parse(source))
+        local = {name for name in imports if name.split(".")[0] in ("benchmarks", "studies", "stages")}
+        assert local <= {"benchmarks.runner", "benchmarks.report"}, f"{path.relative_to(ROOT)} imports {local}"
+        assert "argparse" not in imports and "__main__" not in source, f"{path.relative_to(ROOT)} has a command line"
+        for loader in ("load_study", "spec_from_file_location", "import_module", "__import__"):
+            assert loader not in source, f"{path.relative_to(ROOT)} loads a module by name ({loader})"
+    for path in [*STAGE_FILES, *sorted((ROOT / "benchmarks").glob("*.py"))]:
+        assert "sys.path" not in path.read_text(), f"{path.relative_to(ROOT)} edits sys.path"
 
 
 def test_runner_reads_the_bundled_yaml_and_runs_through_submitit(tmp_path):
-    """The study runner: settings from hyperparams/*.yml, one JSON per run, submitit's local executor."""
+    """The study runner: settings from the bundled YAML files, one JSON per run, submitit's local executor."""
     from benchmarks.runner import RunSpec, bundled_settings, run_missing
 
     dense = bundled_settings("dqn", "CartPole-v1")
@@ -77,9 +167,8 @@ def test_runner_takes_the_policy_of_the_bundled_entry():
 
 
 def test_minatar_study_grid_and_normalised_returns():
-    from benchmarks.minatar_study import heads_runs, normalised_returns, sparsity_curve
-
-    specs = heads_runs()
+    minatar = _study("minatar")
+    specs = minatar.heads_runs()
     assert len(specs) == 2 * 3 * 3 * 3  # games x heads x methods x seeds
     assert [spec.seed for spec in specs[:18]] == [0] * 18  # seed by seed: an interrupted study holds whole seeds
     assert {dict(spec.overrides)["net_arch"] for spec in specs} == {(8,), (128,), (512,)}
@@ -93,98 +182,23 @@ def test_minatar_study_grid_and_normalised_returns():
     trace = [[2000, 1, 0.01, 0.1, 0], [4000, 0, 0.0, 0.1, -1]]
     results = [result("dqn", 0, 3.0), result("dqn", 1, 6.0), result("eaudedqn", 0, 9.0, trace)]
     # The mean of the last 3 evaluations: 2.0, 3.0 for dense (mean 2.5) and 4.0 for EauDe.
-    assert normalised_returns(results)["h8_eaudedqn"] == [4.0 / 2.5]
+    assert minatar.normalised_returns(results)["h8_eaudedqn"] == [4.0 / 2.5]
     # EauDe's sparsity schedule comes from every selection, the others' from the evaluations.
-    assert sparsity_curve(results[2]).tolist() == [[2000, 0.1], [4000, 0.1]]
-    assert sparsity_curve(results[0])[:, 0].tolist() == [250_000, 300_000, 400_000, 500_000]
+    assert minatar.sparsity_curve(results[2]).tolist() == [[2000, 0.1], [4000, 0.1]]
+    assert minatar.sparsity_curve(results[0])[:, 0].tolist() == [250_000, 300_000, 400_000, 500_000]
     # The claims table: one row per game and head, with EauDe's score, sparsity and run count.
-    from benchmarks.minatar_study import claims_table, group_name
-
-    results[2]["group"], results[2]["sparsity"] = group_name("MinAtar/Breakout-v1", 8, "eaudedqn"), 0.6
+    results[2]["group"], results[2]["sparsity"] = minatar.group_name("MinAtar/Breakout-v1", 8, "eaudedqn"), 0.6
     for run in results[:2]:
-        run["group"] = group_name("MinAtar/Breakout-v1", 8, "dqn")
-    rows = claims_table(results).splitlines()
+        run["group"] = minatar.group_name("MinAtar/Breakout-v1", 8, "dqn")
+    rows = minatar.claims_table(results).splitlines()
     assert len(rows) == 2 + 3  # header, rule, heads 8 / 128 / 512
     assert rows[2].startswith("| Breakout-v1 | 8 | 1.60 [1.60, 1.60] (1) | 0.600 [0.600, 0.600] (1) | n/a |")
     assert rows[3].endswith("| 128 | n/a | n/a | n/a |")
     # The schedule table: EauDe's sparsity at the end of each quarter of the budget, and the copies' wins.
-    from benchmarks.minatar_study import schedule_table
-
     results[2]["selection_trace"] = trace + [[130_000, 1, 0.1, 0.2, 0], [260_000, 1, 0.1, 0.3, 0], [500_000, 0, 0.0, 0.4, -1]]
     results[2] |= {"explored_win_share": 0.5, "explored_win_share_last_quarter": 0.25}
-    assert schedule_table(results).splitlines()[2] == "| Breakout-v1 | 8 | 1 | 0.10, 0.20, 0.30, 0.40 | 50% | 25% |"
-
-
-def _quick_stage(script: str, out: pathlib.Path) -> tuple[dict[str, dict], str]:
-    """Run the ``quick`` stage of ``benchmarks/<script>.py`` into ``out`` through its command line, in this
-    process (``--executor inline``: compiled functions are shared with the other tests; the process pool
-    is tested with the long runs): its results by run id, its table."""
-    importlib.import_module(f"benchmarks.{script}").main(["--stages", "quick", "--executor", "inline", "--out", str(out)])
-    assert not list((out / "partial").iterdir())  # every run finished: no checkpoint left
-    results = {path.stem: json.loads(path.read_text()) for path in out.glob("*_seed*.json")}
-    return results, (out / "table.md").read_text()
-
-
-def _rows(table: str, group: str) -> list[str]:
-    """The rows of both tables (the runner's IQM table, then the seed table) for ``group``."""
-    return [line for line in table.splitlines() if line.startswith(f"| {group} |")]
-
-
-def test_stage_command_line_runs_only_the_seeds_asked_for(tmp_path):
-    from benchmarks.runner import RunSpec, stage_study_main
-
-    stages = {"pair": [RunSpec("g", "eaudedqn", "CartPole-v1", seed, 1000) for seed in (0, 1, 2)]}
-    asked = []  # the runs that would start, seen through the hook that runs before them; none is run
-
-    def record(specs, out):
-        asked.extend(specs)
-        return []
-
-    with pytest.raises(SystemExit, match="no finished runs"):
-        stage_study_main(["--seeds", "0", "2", "--out", str(tmp_path)], "d", "m", stages, str(tmp_path),
-                         prepare=record)
-    assert [spec.seed for spec in asked] == [0, 2]
-
-
-def test_dqn_cartpole_quick_stage_runs_through_the_runner(tmp_path):
-    results, table = _quick_stage("dqn_cartpole", tmp_path)
-    groups = [f"CartPole-v1_L512_zoo_{algo}" for algo in ("dqn", "eaudedqn", "polyprunedqn")]
-    assert sorted(results) == [f"{group}_seed0" for group in groups]
-    for result in results.values():  # RL Zoo's target period, 10 evaluations over the budget
-        assert result["overrides"]["target_update_interval"] == 10
-        assert [step for step, *_ in result["history"]] == list(range(51, 511, 51))
-    assert results["CartPole-v1_L512_zoo_polyprunedqn_seed0"]["sparsity"] > 0.9
-    assert "| s per run |" in table and "IQM final return" in table
-    for group in groups:
-        assert len(_rows(table, group)) == 2
-    # --report-only writes the same table from the JSON files, running nothing.
-    importlib.import_module("benchmarks.dqn_cartpole").main(["--report-only", "--out", str(tmp_path)])
-    assert (tmp_path / "table.md").read_text().split("\n", 1)[1] == table.split("\n", 1)[1]
-
-
-def test_offline_cartpole_quick_stage_collects_its_dataset_and_counts_gradient_steps(tmp_path):
-    results, table = _quick_stage("offline_cartpole", tmp_path)
-    dataset = tmp_path / "dataset_dqn500.pkl"
-    assert dataset.is_file()  # collected once, before the runs, into --out
-    groups = [f"CartPole-v1_D500_G200_{name}" for name in ("cql", "eaudecql", "polyprunecql")]
-    assert sorted(results) == [f"{group}_seed0" for group in groups]
-    for result in results.values():
-        assert result["overrides"]["dataset"] == str(dataset)
-        assert [step for step, *_ in result["history"]] == list(range(20, 201, 20))  # gradient steps
-    assert results["CartPole-v1_D500_G200_cql_seed0"]["sparsity"] == 0.0
-    assert results["CartPole-v1_D500_G200_polyprunecql_seed0"]["sparsity"] > 0.9
-    for group in groups:
-        assert len(_rows(table, group)) == 2
-
-
-def test_sparse_actor_quick_stage_reports_actor_and_critic_sparsity(tmp_path):
-    results, table = _quick_stage("sparse_actor", tmp_path)
-    assert "| actor sparsity (per seed) | critic sparsity (per seed) |" in table
-    for name, sparsity in (("actor0", 0.0), ("actor0.9", 0.9)):  # the quick stage leaves 0.8 out
-        result = results[f"Pendulum-v1_L300_{name}_seed0"]
-        assert abs(result["actor_sparsity"] - sparsity) < 0.01 and result["selections"] > 0
-        seed_row = _rows(table, f"Pendulum-v1_L300_{name}")[1]
-        assert seed_row.split(" | ")[3] == f"{sparsity:.3f} ({sparsity:.2f})"
+    row = minatar.schedule_table(results).splitlines()[2]
+    assert row == "| Breakout-v1 | 8 | 1 | 0.10, 0.20, 0.30, 0.40 | 50% | 25% |"
 
 
 class _Interrupted(Exception):
@@ -229,14 +243,14 @@ def test_runner_resumes_an_offline_run_from_its_checkpoint(tmp_path, monkeypatch
 def test_guide_recovers_the_uniform_draw_of_eq3_from_a_selection_trace():
     """A trace in which the leader takes the draw U = 0.4 of Eq. 3 at every selection but one (the cap
     never binding) gives back w = 17 / 18 and u = 0.4, and the guide lies near the sparsity reached."""
-    from benchmarks.default_lr_study import _guide
+    guide_of = _study("default_lr")._guide
 
     period, budget, sparsity, trace = 1000, 20_000, 0.0, []
     for step in range(2000, 19_001, period):  # 0.4 T / (L - t + T) <= 0.2: the cap never binds
         if step != 5000:  # at 5k the leader keeps its place
             sparsity += (1 - sparsity) * 0.4 * period / (budget - step + period)
         trace.append([step, int(step != 5000), 0.0, sparsity, 0])
-    guide = _guide({"selection_trace": trace, "budget": budget, "overrides": {}})
+    guide = guide_of({"selection_trace": trace, "budget": budget, "overrides": {}})
     assert guide["w"] == 17 / 18 and 17 / 18 < guide["slope_w"] < 1.0  # the kept selection was an early one
     assert abs(guide["u"] - 0.4) < 1e-9
     assert abs(guide["guide"] - sparsity) < 0.05  # the guide integrates the slope the trace sums
