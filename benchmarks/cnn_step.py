@@ -4,24 +4,18 @@ Nature-CNN forward pass, SB3 (torch) against SBX and our EauDeDQN K=1 / PolyPrun
 The gap between JAX and torch in ``benchmarks/overhead.py``'s Pong task comes from here: the network
 itself, not the population code around it.
 
-    python benchmarks/cnn_step.py --repeats 30
+    python -m benchmarks.cnn_step --repeats 30
+
+The measurements made so far, with their reading: ``studies/overhead/cnn_step.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import pathlib
 import statistics
-import sys
 import time
 
 import numpy as np
-
-# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
-# repository root there instead, as python -m does, so that no module here hides an installed package
-# and the imports below are this checkout's.
-if not __package__:
-    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 PONG = dict(buffer_size=2_000, learning_starts=100, batch_size=32, train_freq=4, gradient_steps=1,
             target_update_interval=1000, learning_rate=1e-4)
@@ -32,7 +26,7 @@ def _models() -> dict:
     import stable_baselines3 as sb3
 
     import sbx_eaudeqn as ours
-    from sbx_eaudeqn.atari import make_atari
+    from sbx_eaudeqn.envs.atari import make_atari
 
     def env():
         return make_atari("PongNoFrameskip-v4", n_envs=1, seed=0)

@@ -15,16 +15,8 @@ import argparse
 import copy
 import hashlib
 import json
-import pathlib
-import sys
 
 import numpy as np
-
-# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
-# repository root there instead, as python -m does, so that no module here hides an installed package
-# and the imports below are this checkout's.
-if not __package__:
-    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 DQN_SMALL = dict(policy_kwargs=dict(net_arch=[32, 32]), learning_starts=200, batch_size=32, buffer_size=5000,
                  target_update_interval=100, train_freq=4, gradient_steps=2, exploration_fraction=0.2)

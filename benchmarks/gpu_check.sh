@@ -2,7 +2,7 @@
 # The one call made on a lent GPU machine (the `device` tool), prepared and tried on CPU first.
 #
 # That machine has Python 3.12 with jax[cuda], flax, optax and torch, and no network: the other
-# dependencies travel as wheels in .whl/ (see docs/results/gpu/README.md for the download command).
+# dependencies travel as wheels in .whl/ (see studies/gpu/README.md for the download command).
 # It runs, side by side:
 #   - the overhead benchmark on the GPU (SAC HalfCheetah-v5, DQN Pong with the scan-vs-unrolled check,
 #     DQN CartPole), SB3 on cuda;
@@ -15,7 +15,7 @@ set -u
 PY=${PY:-python3}
 OUT=${OUT:?set OUT to the output folder}
 QUICK=${QUICK:-0}
-REPLICATE_ARGS=${REPLICATE_ARGS:---envs CartPole-v1 Acrobot-v1 Pendulum-v1 --seeds 5 --budgets Pendulum-v1=10000 --jobs 12}
+REPLICATE_ARGS=${REPLICATE_ARGS:---stages cartpole acrobot pendulum --jobs 12}
 BUDGET_S=${BUDGET_S:-400}   # replication stops after this many seconds; finished runs are kept
 TASKS=${TASKS:-halfcheetah pong cartpole}
 mkdir -p "$OUT"
@@ -32,16 +32,16 @@ if ! $PY -c "$smoke"; then
 fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu.txt" 2>&1
 
-quick_flag=""; [ "$QUICK" = 1 ] && quick_flag="--quick"
-mkdir -p /tmp/replicate && cp docs/results/replicate/*.json /tmp/replicate/ 2>/dev/null  # runs already made: skipped
+quick_flag=""; [ "$QUICK" = 1 ] && quick_flag="--quick" && REPLICATE_ARGS="--stages quick --jobs 2"
+mkdir -p /tmp/replicate && cp studies/replicate/*.json /tmp/replicate/ 2>/dev/null  # runs already made: skipped
 CUDA_VISIBLE_DEVICES= JAX_PLATFORMS=cpu OMP_NUM_THREADS=1 \
   XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
-  timeout "$BUDGET_S" $PY benchmarks/replicate.py $REPLICATE_ARGS $quick_flag --out /tmp/replicate \
+  timeout "$BUDGET_S" $PY -m benchmarks.runner studies/replicate $REPLICATE_ARGS --out /tmp/replicate \
   > "$OUT/replicate.log" 2>&1 &
 replicate_pid=$!
 
 sb3_device=cuda; [ "$QUICK" = 1 ] && sb3_device=cpu
-timeout "$BUDGET_S" $PY benchmarks/overhead.py --tasks $TASKS --rounds 3 $quick_flag \
+timeout "$BUDGET_S" $PY -m benchmarks.overhead --tasks $TASKS --rounds 3 $quick_flag \
   --sb3-device $sb3_device --out "$OUT/overhead_gpu.md" 2>&1 | grep -v "^\[Powered\|^A.L.E" | tee "$OUT/overhead.log"
 
 wait $replicate_pid

@@ -15,7 +15,7 @@ do), then exported. The dense file stores the same kernels and biases as float32
 Latency is the median over repeated calls. Ratios are measured in the same run (absolute times on a
 shared CPU mean little).
 
-    python -m benchmarks.inference --sparsity 0.9 0.95 --out docs/results/inference.md
+    python -m benchmarks.inference --sparsity 0.9 0.95 --out studies/inference/inference.md
 """
 
 from __future__ import annotations
@@ -23,17 +23,10 @@ from __future__ import annotations
 import argparse
 import pathlib
 import statistics
-import sys
 import tempfile
 import time
 
 import numpy as np
-
-# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
-# repository root there instead, as python -m does, so that no module here hides an installed package
-# and the imports below are this checkout's.
-if not __package__:
-    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -47,7 +40,7 @@ def _median_ms(fn, repeats: int) -> float:
 
 
 def _prune(params, sparsity):
-    from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks
+    from sbx_eaudeqn.core.pruning import apply_masks, dense_masks, grow_masks
 
     return apply_masks(params, grow_masks(params, dense_masks(params), np.float32(sparsity), prune_scope="global"))
 
@@ -55,8 +48,8 @@ def _prune(params, sparsity):
 def _cases(sparsity: float):
     """(name, model, acting params) for each network, its acting network pruned to ``sparsity``."""
     from sbx_eaudeqn import EauDeDQN, EauDeSAC
-    from sbx_eaudeqn.atari import make_atari
-    from sbx_eaudeqn.minatar import MINATAR_HEAD_SIZES, register_minatar_envs
+    from sbx_eaudeqn.envs.atari import make_atari
+    from sbx_eaudeqn.envs.minatar import MINATAR_HEAD_SIZES, register_minatar_envs
 
     sac = EauDeSAC("MlpPolicy", "HalfCheetah-v5", population_size=1, seed=0)
     sac.policy.actor_state = sac.policy.actor_state.replace(params=_prune(sac.policy.actor_state.params, sparsity))

@@ -6,10 +6,12 @@ then timed rounds alternate over the models (A B C A B C ...), each round one ``
 and its ratio to the dense SBX parent measured in the same run, plus peak RSS of the process.
 Alternating rounds spread the machine's noise evenly over the algorithms.
 
-    python benchmarks/overhead.py --tasks cartpole pong --rounds 7       # DQN family (issues 3 and 5)
-    python benchmarks/overhead.py --tasks td3 tqc crossq --rounds 7      # TD3, TQC and CrossQ families on Pendulum-v1
-    python benchmarks/overhead.py --quick                                # every task, under 5 minutes
-    python benchmarks/overhead.py --sb3-device cuda                      # on a GPU machine (benchmarks/gpu_check.sh)
+    python -m benchmarks.overhead --tasks cartpole pong --rounds 7       # DQN family
+    python -m benchmarks.overhead --tasks td3 tqc crossq --rounds 7      # TD3, TQC and CrossQ families on Pendulum-v1
+    python -m benchmarks.overhead --quick                                # every task, under 5 minutes
+    python -m benchmarks.overhead --sb3-device cuda                      # on a GPU machine (benchmarks/gpu_check.sh)
+
+The tables made so far are in ``studies/overhead/`` (on a GPU: ``studies/gpu/``).
 
 On a GPU the table also gives JAX's peak GPU memory after each task, and the Pong task adds EauDeDQN K=5
 forced onto the unrolled training path that CPUs use, to check that scan + vmap is the better choice there.
@@ -22,17 +24,10 @@ import pathlib
 import platform
 import resource
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
-
-# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
-# repository root there instead, as python -m does, so that no module here hides an installed package
-# and the imports below are this checkout's.
-if not __package__:
-    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 CARTPOLE = dict(
     learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000, gamma=0.99,
@@ -54,7 +49,7 @@ FAMILIES = {"td3": "TD3", "tqc": "TQC", "crossq": "CrossQ"}  # --tasks name: SBX
 
 
 def _pong_env():
-    from sbx_eaudeqn.atari import make_atari
+    from sbx_eaudeqn.envs.atari import make_atari
 
     return make_atari("PongNoFrameskip-v4", n_envs=1, seed=0)
 

@@ -16,21 +16,14 @@ Expected (the toy simulation behind docs/design.md, "What to expect"): free prun
 0.38 at 25/50/75%) to about 0.90 (0.99 with beta = 2); a capacity s* = 0.5 stalls just past it (0.54),
 s* = 0.8 at about 0.79.
 
-    python benchmarks/toy_selection.py
+    python -m benchmarks.toy_selection
+
+The measurements made so far: ``studies/toy_selection/toy_selection.md``.
 """
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import numpy as np
-
-# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
-# repository root there instead, as python -m does, so that no module here hides an installed package
-# and the imports below are this checkout's.
-if not __package__:
-    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 # JAX and the package are imported in simulate(), so that --help answers at once.
 
@@ -48,8 +41,8 @@ def simulate(sparsity_scale: float = 1.0, capacity: float | None = None, seed: i
     import jax.numpy as jnp
     import optax
 
-    from sbx_eaudeqn.population import init_population, select_and_explore
-    from sbx_eaudeqn.pruning import mask_sparsity
+    from sbx_eaudeqn.core.population import init_population, select_and_explore
+    from sbx_eaudeqn.core.pruning import mask_sparsity
 
     tx = optax.adam(1e-3)
     rng = np.random.default_rng(seed)

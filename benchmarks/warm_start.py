@@ -6,15 +6,13 @@ critic (sparsity discovered by EauDe) and the actor (schedule to 0.8). The basel
 the dense model once, by layerwise magnitude, to the same sparsities, with no further training
 (and, separately, its actor alone to 0.8). Greedy return over 10 evaluation episodes, eval env seeded.
 
-    python -m benchmarks.warm_start --seeds 1 [--out docs/results/warm_start.md]
+    python -m benchmarks.warm_start --seeds 1 [--out studies/warm_start/warm_start.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import pathlib
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -22,12 +20,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     import sbx
-
-# Run as a file (python benchmarks/<name>.py), Python puts benchmarks/ first on sys.path: put the
-# repository root there instead, as python -m does, so that no module here hides an installed package
-# and the imports below are this checkout's.
-if not __package__:
-    sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
 
 # JAX, SBX and the package are imported where they are used, so that --help answers at once.
 
@@ -53,7 +45,7 @@ def magnitude_pruned(params, sparsity: float):
     """``params`` with each kernel pruned to ``sparsity`` by magnitude (layerwise scope)."""
     import jax.numpy as jnp
 
-    from sbx_eaudeqn.pruning import apply_masks, dense_masks, grow_masks
+    from sbx_eaudeqn.core.pruning import apply_masks, dense_masks, grow_masks
 
     if sparsity <= 0:
         return params
@@ -76,7 +68,7 @@ def one_shot(dense: sbx.SAC, actor_sparsity: float, critic_sparsity: float) -> s
 
 def sparsities(model) -> tuple[float, float]:
     """(critic, actor) sparsity of an SBX SAC, measured from its weights."""
-    from sbx_eaudeqn.pruning import weight_sparsity
+    from sbx_eaudeqn.core.pruning import weight_sparsity
 
     return float(weight_sparsity(model.policy.qf_state.params)), float(weight_sparsity(model.policy.actor_state.params))
 
