@@ -10,7 +10,8 @@ ROOT = pathlib.Path(__file__).parent.parent
 
 
 def user_facing_files() -> list[pathlib.Path]:
-    files = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("benchmarks/*.py"), *ROOT.glob("sbx_eaudeqn/*.py")]
+    files = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("benchmarks/*.py"),
+             *ROOT.glob("sbx_eaudeqn/*.py"), *ROOT.glob("studies/**/*.md"), *ROOT.glob("studies/*/stages.py")]
     return [path for path in files if path.is_file()]
 
 
@@ -28,6 +29,13 @@ def test_readme_links_resolve_and_the_design_notes_cover_what_the_code_follows()
     for topic in ("## Eq. 3", "**Units.**", "## Selection", "optimizer", "## What the leader drives in each algorithm",
                   "## Defaults that are ours, not the paper's", "EauDeDQN", "EauDeSAC", "EauDeCQL"):
         assert topic in design, f"docs/design.md lacks {topic!r}"
+
+
+def test_the_study_notes_link_to_files_that_exist():
+    """Relative links in studies/**/*.md (the index, each study's README and the tools' reports) resolve."""
+    for path in sorted(ROOT.glob("studies/**/*.md")):
+        for target in re.findall(r"\]\(([^)#:]+)\)", path.read_text()):
+            assert (path.parent / target).exists(), f"{path.relative_to(ROOT)} links to a missing file: {target}"
 
 
 def test_demo_trains_and_reports_the_discovered_sparsity(tmp_path):
