@@ -1,10 +1,10 @@
 """Offline CartPole-v1: EauDeCQL vs dense CQL vs PolyPruneCQL from a dataset collected by SBX DQN.
 
 The dataset is the replay of an SBX DQN agent trained with RL Zoo's CartPole hyperparameters for 50k
-steps (``sbx_eaudeqn.cli.collect``); it is collected once, into the results folder (``--out``), before the
-first run that reads it. Each run performs 20k gradient steps on it through ``benchmarks/runner.py``, never stepping the
-environment (one JSON per run in this folder, resumable from its checkpoint), evaluated greedily over 10 episodes
-every 2k gradient steps. Dense CQL is PolyPruneCQL with ``final_sparsity=0``. The report gives the
+steps (``sbx_eaudeqn.cli.collect``); it is collected once, into the results folder (``--out``), before
+the first run that reads it. Each run performs 20k gradient steps on it through ``benchmarks/runner.py``,
+never stepping the environment (one JSON per run in this folder, resumable from its checkpoint),
+evaluated greedily over 10 episodes every 2k gradient steps. Dense CQL is PolyPruneCQL with ``final_sparsity=0``. The report gives the
 runner's IQM table and, per setting, the mean ± std over seeds and each seed's final return and
 sparsity. The ``copy_choices`` stage runs EauDeCQL with the paper's choices for a pruned copy and with
 the actor-critic family's beside dense CQL. The ``quick`` stage (a 500-transition dataset,
