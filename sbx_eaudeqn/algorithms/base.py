@@ -31,7 +31,8 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
 
     The population stands for SBX's online critic: :meth:`_critic` and :meth:`_set_critic` give the
     critic state(s) SBX's update functions take (``policy.qf_state``; a tuple for an algorithm with
-    several, as TQC's two), and :meth:`_init_member` builds one member's fresh parameters.
+    several, as TQC's two; :meth:`_critic_of` names them on any SBX policy of the parent, a dense
+    model's too), and :meth:`_init_member` builds one member's fresh parameters.
     """
 
     population: PopulationState | None = None
@@ -80,9 +81,17 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         )
 
     # ----- the critic the population stands for ----------------------------------------------
+    @staticmethod
+    def _critic_of(policy: Any) -> Any:
+        """The online critic state(s) of an SBX policy of this algorithm's parent (``policy.qf_state`` here).
+
+        The one place that names them: :meth:`_critic` reads this model's, ``from_dense`` a dense model's.
+        """
+        return policy.qf_state
+
     def _critic(self) -> Any:
-        """SBX's online critic state(s): what its update functions take (``policy.qf_state`` here)."""
-        return self.policy.qf_state  # type: ignore[attr-defined]
+        """SBX's online critic state(s): what its update functions take."""
+        return self._critic_of(self.policy)  # type: ignore[attr-defined]
 
     def _set_critic(self, critic: Any) -> None:
         self.policy.qf_state = critic  # type: ignore[attr-defined]

@@ -23,8 +23,9 @@ class _PopulationCriticTQC(PopulationActorCritic, TQC):
     _actor_log_keys = ("train/actor_loss", "train/ent_coef_loss")
     _critic_log_keys = ("train/critic_loss", "train/ent_coef")
 
-    def _critic(self) -> tuple:
-        return self.policy.qf1_state, self.policy.qf2_state
+    @staticmethod
+    def _critic_of(policy: Any) -> tuple:
+        return policy.qf1_state, policy.qf2_state
 
     def _set_critic(self, critic: tuple) -> None:
         self.policy.qf1_state, self.policy.qf2_state = critic

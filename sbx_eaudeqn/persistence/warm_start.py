@@ -19,8 +19,9 @@ import jax.numpy as jnp
 import numpy as np
 from stable_baselines3.common.buffers import ReplayBuffer
 
-from sbx_eaudeqn.persistence.checkpoints import algorithm_name, opened_zip, saved_algorithm
 from sbx_eaudeqn.core.clock import target_update_env_steps
+from sbx_eaudeqn.core.critic_state import critic_extra, critic_opt_states, critic_params, is_state
+from sbx_eaudeqn.persistence.checkpoints import algorithm_name, opened_zip, saved_algorithm
 
 # Constructor arguments never carried over from the dense model.
 _NOT_CARRIED = {"self", "policy", "env", "seed", "device", "_init_setup_model"}
@@ -118,11 +119,14 @@ class WarmStartMixin:
     def from_dense(cls, dense: Any, env: Any = None, replay_buffer: Any = None, **kwargs: Any):
         """An algorithm of this class that starts where a trained dense SBX model is.
 
-        * Every member of the population is the dense model's trained online network (its critic for
-          SAC, its Q-network for DQN), with the dense optimizer state, so training goes on smoothly;
-          masks are dense and pruning starts with the first selection or pruning event.
-        * The target network comes over; for SAC also the actor (with its optimizer state) and the
-          entropy coefficient (unless ``ent_coef`` is given in another form).
+        * Every member of the population is the dense model's trained online network (its critic, TQC's
+          pair of quantile critics, CrossQ's critic with its batch statistics; the Q-network for DQN and
+          CQL), with the dense optimizer state, so training goes on smoothly; masks are dense and
+          pruning starts with the first selection or pruning event.
+        * The target network comes over where the algorithm has one (CrossQ has none); for the
+          actor-critic algorithms also the actor (with its optimizer state, TD3's target actor and
+          CrossQ's batch statistics) and the entropy coefficient of SAC, TQC and CrossQ (unless
+          ``ent_coef`` is given in another form).
         * Every constructor argument of the SBX parent (``policy_kwargs``, ``learning_rate``,
           ``gamma``, ``batch_size``, ``train_freq``, ...) defaults to the dense model's; ``kwargs``
           override them and set ours (``population_size``, ``sparsity_scale``, ``final_sparsity``...).
@@ -172,22 +176,46 @@ class WarmStartMixin:
         return model
 
 
+# The trained fields of a flax TrainState that come over from the dense model, where the state has them:
+# parameters, target parameters (none on CrossQ's critic) and batch statistics (CrossQ's BatchNormTrainState).
+_TRAINED_FIELDS = ("params", "target_params", "batch_stats")
+
+
+def _with_trained_fields(state: Any, source: Any) -> Any:
+    """``state`` with the trained fields of ``source`` that it has (its ``apply_fn`` and optimizer stay)."""
+    return state.replace(**{field: getattr(source, field) for field in _TRAINED_FIELDS
+                            if hasattr(state, field) and hasattr(source, field)})
+
+
 def _copy_dense_state(model: Any, dense: Any, name: str) -> None:
-    """Put the dense model's trained networks into ``model`` (see ``from_dense``)."""
-    dense_qf = dense.policy.qf_state
+    """Put the dense model's trained networks into ``model`` (see ``from_dense``).
+
+    The dense critic state(s) are read with the algorithm's own hook (``_critic_of``, the one TQC
+    answers with its two critic states), so every algorithm warms the way it trains.
+    """
+    dense_critic = model._critic_of(dense.policy)
     population = model.population
-    if not _same_layout(_first(population.params), dense_qf.params):
+    dense_params = critic_params(dense_critic)
+    if not _same_layout(_first(population.params), dense_params):
         raise ValueError(
-            f"{name}.from_dense: the dense network (weight shapes {_shapes(dense_qf.params)}) differs from "
+            f"{name}.from_dense: the dense network (weight shapes {_shapes(dense_params)}) differs from "
             f"{name}'s (weight shapes {_shapes(_first(population.params))}); keep the dense model's "
             "policy_kwargs (net_arch)"
         )
     size = model.population_size
     opt_state = population.opt_state
-    if dense_qf.opt_state is not None and _same_layout(_first(population.opt_state), dense_qf.opt_state):
-        opt_state = _stack(dense_qf.opt_state, size)
-    model.population = population.replace(params=_stack(dense_qf.params, size), opt_state=opt_state)
-    model.policy.qf_state = model.policy.qf_state.replace(params=dense_qf.params, target_params=dense_qf.target_params)
+    dense_opt_state = critic_opt_states(dense_critic)
+    if _same_layout(_first(opt_state), dense_opt_state):
+        opt_state = _stack(dense_opt_state, size)
+    extra = population.extra
+    dense_extra = critic_extra(dense_critic)
+    if extra is not None and dense_extra is not None:
+        if not _same_layout(_first(extra), dense_extra):
+            raise ValueError(f"{name}.from_dense: the dense batch statistics (shapes {_shapes(dense_extra)}) differ "
+                             f"from {name}'s; keep the dense model's policy_kwargs")
+        extra = _stack(dense_extra, size)
+    model.population = population.replace(params=_stack(dense_params, size), opt_state=opt_state, extra=extra)
+    model._set_critic(jax.tree_util.tree_map(_with_trained_fields, model._critic(), dense_critic, is_leaf=is_state))
 
     actor_state = getattr(model.policy, "actor_state", None)
     if actor_state is not None:
@@ -195,10 +223,10 @@ def _copy_dense_state(model: Any, dense: Any, name: str) -> None:
         if not _same_layout(actor_state.params, dense_actor.params):
             raise ValueError(f"{name}.from_dense: the dense actor (weight shapes {_shapes(dense_actor.params)}) "
                              f"differs from {name}'s; keep the dense model's policy_kwargs (net_arch)")
-        actor_opt_state = actor_state.opt_state
-        if _same_layout(actor_opt_state, dense_actor.opt_state):
-            actor_opt_state = dense_actor.opt_state
-        model.policy.actor_state = actor_state.replace(params=dense_actor.params, opt_state=actor_opt_state)
+        actor_state = _with_trained_fields(actor_state, dense_actor)
+        if _same_layout(actor_state.opt_state, dense_actor.opt_state):
+            actor_state = actor_state.replace(opt_state=dense_actor.opt_state)
+        model.policy.actor_state = actor_state
     ent_coef_state = getattr(model, "ent_coef_state", None)
     dense_ent_coef = getattr(dense, "ent_coef_state", None)
     if (ent_coef_state is not None and dense_ent_coef is not None
