@@ -66,7 +66,10 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
         return False
 
     def _example_inputs(self) -> tuple:
-        return jnp.asarray([self.observation_space.sample()]), jnp.asarray([self.action_space.sample()])
+        """A batch of one (observation, action), the observation as SBX's policy prepares it: a Dict
+        observation ("MultiInputPolicy") is concatenated in the space's key order, as the replay samples are."""
+        observation, _ = self.policy.prepare_obs(self.observation_space.sample())
+        return jnp.asarray(observation), jnp.asarray([self.action_space.sample()])
 
     def _init_member(self, key: jax.Array, inputs: tuple) -> tuple[Any, Any]:
         return self.policy.qf.init({"params": key, "dropout": key}, *inputs), None
