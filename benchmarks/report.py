@@ -22,7 +22,8 @@ def iqm(values: Iterable[float]) -> float:
 
 
 def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float, float]:
-    """IQM and its 95% stratified bootstrap interval, with rliable (one task, runs as rows)."""
+    """IQM and its 95% stratified bootstrap interval, with rliable (one task, runs as rows). The bootstrap
+    is seeded, so that a report made again from the same runs is the same, digit for digit."""
     from rliable import library as rly
     from rliable import metrics
 
@@ -30,7 +31,8 @@ def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float
     if len(values) < 2:
         return float(np.mean(values)), float(np.min(values)), float(np.max(values))
     scores = {"runs": np.asarray(values, dtype=np.float64).reshape(-1, 1)}
-    point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps)
+    point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps,
+                                                 random_state=np.random.RandomState(0))
     return float(point["runs"][0]), float(interval["runs"][0, 0]), float(interval["runs"][1, 0])
 
 

@@ -214,19 +214,26 @@ NOT_SETTINGS = {"self", "policy", "env", "seed", "verbose", "device", "tensorboa
 
 
 def effective_settings(model: Any) -> dict[str, Any]:
-    """Every constructor argument the model holds, defaults included: the keywords of each ``__init__``
-    along its class hierarchy (ours, SBX's, SB3's), read back from the model as it runs.
+    """Every constructor argument the model holds, defaults included: the method's options as configured
+    (``model.config``, EauDe and PolyPrune), then the keywords of each ``__init__`` along the class
+    hierarchy (SBX's, SB3's), read back from the model as it runs.
 
     A result records these, so that a run made before a default changed can be told from one made after.
     """
     import inspect
 
-    names: list[str] = []
+    config = getattr(model, "config", None)
+    settings = {name: _jsonable(value) for name, value in config.values} if config is not None else {}
     for cls in type(model).__mro__:
         if "__init__" in vars(cls):
-            names += [name for name in inspect.signature(cls.__init__).parameters if name not in names]
-    return {name: _jsonable(getattr(model, name)) for name in names
-            if name not in NOT_SETTINGS and hasattr(model, name)}
+            for name in inspect.signature(cls.__init__).parameters:
+                if name not in settings and name not in NOT_SETTINGS and hasattr(model, name):
+                    settings[name] = _jsonable(getattr(model, name))
+    clock = getattr(model, "period_clock", None)
+    if clock is not None:  # the period as derived from the settings (DQN's k, the judged part)
+        settings["period"] = {"gradient_steps": clock.length, "target_updates": clock.updates_per_period,
+                              "judging_starts": clock.judging_starts}
+    return settings
 
 
 def _jsonable(value: Any) -> Any:

@@ -26,6 +26,8 @@ class Algorithm:
         sampler that RL Zoo's tuning extends.
     :ivar family: ``"eaude"`` (a population, discovered sparsity) or ``"polyprune"`` (a schedule).
     :ivar online: False for the offline algorithms (CQL), which RL Zoo does not train.
+    :ivar hyperparams: the path of its RL Zoo file, for an algorithm registered from outside the package
+        (None: the bundled ``sbx_eaudeqn/integrations/hyperparams/<name>.yml``).
     """
 
     name: str
@@ -34,6 +36,7 @@ class Algorithm:
     parent: str
     family: str
     online: bool = True
+    hyperparams: str | None = None
 
     def cls(self) -> type:
         """The class (its module imported on first use)."""
@@ -56,6 +59,19 @@ ALGORITHMS: tuple[Algorithm, ...] = (
     *_pair("cql", "sbx_eaudeqn.algorithms.cql", "CQL", online=False),
 )
 BY_NAME = {algorithm.name: algorithm for algorithm in ALGORITHMS}
+
+
+def register_algorithm(algorithm: Algorithm) -> None:
+    """Add a row: an algorithm defined outside the package (one module, one row, one YAML) is then
+    trained by RL Zoo (after ``sbx_eaudeqn.integrations.zoo.register()``), saved and loaded, exported and
+    warmed from its dense parent like ours. Registering the same row again is a no-op."""
+    global ALGORITHMS
+    if BY_NAME.get(algorithm.name) == algorithm:
+        return
+    if algorithm.name in BY_NAME:
+        raise ValueError(f"an algorithm named {algorithm.name!r} is registered already")
+    ALGORITHMS = (*ALGORITHMS, algorithm)
+    BY_NAME[algorithm.name] = algorithm
 
 
 def zoo_algorithms() -> dict[str, type]:

@@ -164,8 +164,8 @@ def test_polyprune_with_a_period_in_gradient_steps():
     "cls, kwargs, match",
     [
         (EauDeDQN, dict(population_size=0), "population_size must be an integer >= 1"),
-        (EauDeDQN, dict(tournament_size=9), "tournament_size must be in \\[1, population_size=5\\]"),
-        (EauDeDQN, dict(sparsity_scale=-2.0), "sparsity_scale must be > 0"),
+        (EauDeDQN, dict(tournament_size=9), "tournament_size must be an integer in \\[1, population_size=5\\]"),
+        (EauDeDQN, dict(sparsity_scale=-2.0), "sparsity_scale must be in \\(0, inf\\)"),
         (EauDeDQN, dict(max_prune_fraction=2.0), "max_prune_fraction must be in \\(0, 1\\]"),
         (EauDeDQN, dict(prune_scope="l1"), "prune_scope must be one of"),
         (PolyPruneDQN, dict(final_sparsity=1.0), "final_sparsity must be in \\[0, 1\\)"),
@@ -174,7 +174,7 @@ def test_polyprune_with_a_period_in_gradient_steps():
         (EauDeDQN, dict(target_update_interval=0), "target_update_interval must be an integer >= 1, got 0"),
         (PolyPruneDQN, dict(target_update_interval=0), "target_update_interval must be an integer >= 1, got 0"),
         (EauDeDQN, dict(target_updates_per_selection=0), "target_updates_per_selection must be an integer >= 1"),
-        (EauDeDQN, dict(tie_tolerance=-1.0), "tie_tolerance must be a number >= 0"),
+        (EauDeDQN, dict(tie_tolerance=-1.0), "tie_tolerance must be in \\[0, inf\\)"),
         (EauDeDQN, dict(recovery_fraction=1.0), "recovery_fraction must be in \\[0, 1\\)"),
     ],
 )
@@ -226,7 +226,7 @@ def test_cpu_cnn_compiler_options_give_the_same_update():
     """The unrolled CPU path is compiled with XLA's faster dot options; its update matches XLA's defaults."""
     from sbx.common.type_aliases import ReplayBufferSamplesNp
 
-    from sbx_eaudeqn import dqn
+    from sbx_eaudeqn.algorithms import dqn
     from sbx_eaudeqn.envs.atari import make_atari
 
     model = EauDeDQN("CnnPolicy", make_atari("ALE/Pong-v5"), population_size=2, buffer_size=100, seed=0,
@@ -235,9 +235,10 @@ def test_cpu_cnn_compiler_options_give_the_same_update():
     frames = lambda: rng.integers(0, 256, (8, *model.observation_space.shape), dtype=np.uint8)  # noqa: E731
     data = ReplayBufferSamplesNp(frames(), rng.integers(0, 6, (8, 1)), frames(), np.zeros(8, np.float32),
                                  rng.normal(size=8).astype(np.float32), np.full(8, 0.99, np.float32))
-    args = (type(model), 2, data, model.population, model.policy.qf_state, 0.0)
-    fast, _, fast_info = type(model)._train_population(*args[1:], unrolled=True)
-    default, _, default_info = jax.jit(dqn._call_population_steps, static_argnames=dqn._STATIC_ARGS)(*args, unrolled=True)
+    args = (type(model), 2, data, model.population, model.policy.qf_state, {})
+    fast, _, fast_info = dqn.compiled_population_steps(True)(*args, unrolled=True)
+    default, _, default_info = jax.jit(dqn.population_steps, static_argnames=("cls", "gradient_steps", "unrolled"))(
+        *args, unrolled=True)
     assert dqn.cpu_cnn_compiler_options() == dqn.CPU_CNN_COMPILER_OPTIONS, "this jax's XLA no longer takes the option"
     for fast_leaf, default_leaf in zip(*map(jax.tree_util.tree_leaves, (fast.params, default.params))):
         np.testing.assert_allclose(fast_leaf, default_leaf, rtol=1e-4, atol=2e-5)  # Adam steps are 1e-4

@@ -56,7 +56,7 @@ def test_cnn_atari_export_gives_the_same_actions(tmp_path, monkeypatch):
     # Every kernel as a CSR matrix (small ones too), or every kernel dense: the same network.
     import scipy.sparse
 
-    from sbx_eaudeqn import sparse_policy
+    from sbx_eaudeqn.deployment import sparse_policy
 
     all_dense = SparsePolicy.load(tmp_path / "pong.npz", csr_max_density=0.0)
     monkeypatch.setattr(sparse_policy, "CSR_MIN_WEIGHTS", 0)

@@ -14,8 +14,9 @@ selections, learning rates, logs, actor pruning) is here, so a new algorithm is 
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -30,6 +31,30 @@ from sbx_eaudeqn.algorithms.polyprune import PolyPruneMixin
 from sbx_eaudeqn.core.clock import PeriodClock
 from sbx_eaudeqn.core.population import population_step, set_learning_rate
 from sbx_eaudeqn.core.pruning import apply_masks
+
+
+class Learner(NamedTuple):
+    """Everything one gradient step changes: the population, SBX's critic state(s) holding the leader and
+    the targets, the actor, the entropy coefficient (None for TD3) and the JAX key."""
+
+    population: Any
+    critic: Any
+    actor_state: Any
+    ent_coef_state: Any
+    key: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class StepRhythm:
+    """What a compiled run of gradient steps is traced for: how many steps, the actor's delay (TD3's
+    ``policy_delay``) and where the run starts in it, whether the target is held, and the algorithm's
+    hashable hyperparameters (TQC's number of target quantiles)."""
+
+    gradient_steps: int
+    policy_delay: int
+    policy_delay_offset: int
+    hold_target: bool
+    static_hyper: tuple
 
 
 class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
@@ -107,31 +132,31 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
         self._update_learning_rates()
 
         def train_chunk(chunk, n_steps: int):
-            population, critic, actor_state, ent_coef_state, self.key, logs = self._train_population(
-                self._hyperparameters(), self._static_hyperparameters(), n_steps, chunk, self.policy_delay,
-                (self._n_updates + 1) % self.policy_delay, self._holds_target, self.population, self._critic(),
-                self.policy.actor_state, self._actor_masks_for_training, self._ent_coef_state(), self.key,
-            )
-            self.population, self.policy.actor_state = population, actor_state
-            self._set_critic(critic)
-            self._set_ent_coef_state(ent_coef_state)
+            rhythm = StepRhythm(n_steps, self.policy_delay, (self._n_updates + 1) % self.policy_delay,
+                                self._holds_target, self._static_hyperparameters())
+            learner = Learner(self.population, self._critic(), self.policy.actor_state, self._ent_coef_state(),
+                              self.key)
+            learner, logs = self._train_population(rhythm, self._hyperparameters(), chunk, learner,
+                                                   self._actor_masks_for_training)
+            self.population, self.policy.actor_state, self.key = learner.population, learner.actor_state, learner.key
+            self._set_critic(learner.critic)
+            self._set_ent_coef_state(learner.ent_coef_state)
             return logs
 
         logs = self._run_in_chunks(data, batch_size, gradient_steps, train_chunk)
         self._record_train_logs(self._actor_log_keys + self._critic_log_keys, logs)
 
     @classmethod
-    @partial(jax.jit, static_argnames=["cls", "static_hyper", "gradient_steps", "policy_delay", "policy_delay_offset",
-                                       "hold_target"])
-    def _train_population(cls, hyper, static_hyper, gradient_steps, data, policy_delay, policy_delay_offset,
-                          hold_target, population, critic, actor_state, actor_masks, ent_coef_state, key):
-        """``gradient_steps`` steps (see the module docstring); returns the states, the key and the logs.
+    @partial(jax.jit, static_argnames=["cls", "rhythm"])
+    def _train_population(cls, rhythm: StepRhythm, hyper: dict, data: Any, learner: Learner, actor_masks: Any):
+        """``rhythm.gradient_steps`` steps (see the module docstring); returns the learner and the logs.
 
-        With ``hold_target`` the target critic(s) stay as they are (SBX's update still moves the target
-        actor, TD3's). The actor's mask is re-applied after each step when the actor is pruned (else
-        ``actor_masks`` is None).
+        With ``rhythm.hold_target`` the target critic(s) stay as they are (SBX's update still moves the
+        target actor, TD3's). The actor's mask is re-applied after each step when the actor is pruned
+        (else ``actor_masks`` is None).
         """
-        batch_size = data.observations.shape[0] // gradient_steps
+        static_hyper = rhythm.static_hyper
+        batch_size = data.observations.shape[0] // rhythm.gradient_steps
         zeros = lambda keys: tuple(jnp.array(0.0) for _ in keys)  # noqa: E731
 
         def one_update(i, carry):
@@ -149,9 +174,9 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
             population, losses, leader_logs = population_step(population, member_update)
             critic = with_leader(critic, population)
             moved_critic, actor_state = cls._update_targets(critic, actor_state, hyper)
-            critic = with_targets_of(moved_critic, critic) if hold_target else moved_critic
+            critic = with_targets_of(moved_critic, critic) if rhythm.hold_target else moved_critic
             actor_state, critic, ent_coef_state, actor_logs, key = jax.lax.cond(
-                (policy_delay_offset + i) % policy_delay == 0,
+                (rhythm.policy_delay_offset + i) % rhythm.policy_delay == 0,
                 partial(cls._update_actor, hyper=hyper, static_hyper=static_hyper),
                 lambda actor_state, critic, ent_coef_state, *_: (actor_state, critic, ent_coef_state, actor_logs, key),
                 actor_state, critic, ent_coef_state, batch.observations, key,
@@ -160,10 +185,9 @@ class PopulationActorCritic(ActorPruningMixin, PopulationMixin):
                 actor_state = actor_state.replace(params=apply_masks(actor_state.params, actor_masks))
             return population, critic, actor_state, ent_coef_state, key, actor_logs, (losses[0], *leader_logs)
 
-        carry = (population, critic, actor_state, ent_coef_state, key, zeros(cls._actor_log_keys),
-                 zeros(cls._critic_log_keys))
-        *states, actor_logs, critic_logs = jax.lax.fori_loop(0, gradient_steps, one_update, carry)
-        return (*states, jnp.stack(actor_logs + critic_logs))  # stacked here: one transfer for the logs
+        carry = (*learner, zeros(cls._actor_log_keys), zeros(cls._critic_log_keys))
+        *states, actor_logs, critic_logs = jax.lax.fori_loop(0, rhythm.gradient_steps, one_update, carry)
+        return Learner(*states), jnp.stack(actor_logs + critic_logs)  # stacked here: one transfer for the logs
 
     # ----- the algorithm's own steps (SBX's functions, called as they are) ----------------------
     @classmethod

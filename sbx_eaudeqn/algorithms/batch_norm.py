@@ -7,7 +7,7 @@ gives NaN, which then spreads to every parameter upstream. A dense network rarel
 over a whole batch; a pruned one has one as soon as a unit has lost all its incoming weights (its output
 is then ``relu(bias)`` for every sample), or a unit with one or two inputs left is dead on the whole
 batch. Measured before this guard: PolyPruneCrossQ with the bundled Pendulum-v1 settings returned NaN
-actions from 0.58 sparsity on (``docs/results/families_pendulum/``).
+actions from 0.58 sparsity on (``studies/families_pendulum/``).
 
 The guard sets to zero the non-finite entries of the gradient that reaches a ``BatchRenorm`` input.
 For both kinds of constant feature the exact gradient that reaches a parameter through that entry is

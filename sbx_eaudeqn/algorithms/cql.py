@@ -132,9 +132,8 @@ class _OfflineCQL:
             self.replay_buffer = load_dataset(source, self.observation_space, self.action_space)
             self._dataset_object = None
 
-    @property
-    def _loss_coef(self) -> float:
-        return self.cql_alpha
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"cql_alpha": self.cql_alpha}
 
     _period_settings = "target_update_interval or target_updates_per_selection"
 
@@ -143,10 +142,10 @@ class _OfflineCQL:
         return self.target_update_interval
 
     @classmethod
-    def _update_member(cls, member, batch, loss_coef):
+    def _update_member(cls, member, batch, hyper):
         return cls.update_cql(
             member, batch.observations, batch.actions, batch.next_observations, batch.rewards, batch.dones,
-            batch.discounts, loss_coef,
+            batch.discounts, hyper["cql_alpha"],
         )
 
     @staticmethod

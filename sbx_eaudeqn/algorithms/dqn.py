@@ -40,18 +40,43 @@ HEAD_SIZES = {"small": 32, "medium": 512, "large": 2048}
 DEFAULT_TARGET_UPDATE_INTERVAL = 2000
 
 
-def _call_population_steps(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
-    return cls._population_steps(gradient_steps, data, population, qf_state, loss_coef, unrolled)
+def population_steps(cls, gradient_steps, data, population, qf_state, hyper, unrolled):
+    """``gradient_steps`` updates of every member on consecutive minibatches of ``data`` (traced): each
+    member takes ``cls._update_member`` (SBX's DQN step) against the shared target. Returns the
+    population, the policy's Q-state holding the leader (slot 0), and the leader's last loss and mean Q.
 
+    :param hyper: traced values the loss needs (CQL's ``cql_alpha``; none for DQN).
+    :param unrolled: steps and members unrolled instead of ``lax.scan`` and ``vmap`` (CNNs on CPU).
+    """
+    batch_size = data.observations.shape[0] // gradient_steps
 
-_STATIC_ARGS = ["cls", "gradient_steps", "unrolled"]
-_compiled_steps = jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS)
+    def one_update(population, i):
+        batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
+
+        def member_update(params, opt_state, extra):
+            member = qf_state.replace(params=params, opt_state=opt_state)
+            member, (loss, q_mean) = cls._update_member(member, batch, hyper)
+            return member.params, member.opt_state, extra, loss, q_mean
+
+        population, losses, leader_q_mean = population_step(population, member_update, unrolled=unrolled)
+        return population, (losses[0], leader_q_mean)
+
+    if unrolled:
+        for i in range(gradient_steps):
+            population, info = one_update(population, i)
+    else:
+        population, infos = jax.lax.scan(one_update, population, jnp.arange(gradient_steps))
+        info = jax.tree_util.tree_map(lambda x: x[-1], infos)
+    qf_state = qf_state.replace(params=jax.tree_util.tree_map(lambda leaf: leaf[0], population.params))
+    return population, qf_state, jnp.stack(info)  # stacked here: one transfer for the logs, no eager op
 
 
 @cache
-def _compiled_unrolled_steps():
-    """The unrolled path (CNNs on CPU), compiled with :func:`cpu_cnn_compiler_options`."""
-    return jax.jit(_call_population_steps, static_argnames=_STATIC_ARGS, compiler_options=cpu_cnn_compiler_options())
+def compiled_population_steps(unrolled: bool):
+    """:func:`population_steps`, compiled; the unrolled path (CNNs on CPU) with
+    :func:`~sbx_eaudeqn.core.xla_options.cpu_cnn_compiler_options`."""
+    options = cpu_cnn_compiler_options() if unrolled else None
+    return jax.jit(population_steps, static_argnames=("cls", "gradient_steps", "unrolled"), compiler_options=options)
 
 
 class _PopulationQDQN(PopulationMixin, DQN):
@@ -95,9 +120,12 @@ class _PopulationQDQN(PopulationMixin, DQN):
         data = self._numpy_batch(batch_size * gradient_steps)
         unrolled = self.unrolled_training
 
+        train_steps = compiled_population_steps(unrolled)
+
         def train_chunk(chunk, n_steps: int) -> jax.Array:
-            self.population, self.policy.qf_state, logs = self._train_population(
-                n_steps, chunk, self.population, self.policy.qf_state, self._loss_coef, unrolled=unrolled
+            self.population, self.policy.qf_state, logs = train_steps(
+                type(self), n_steps, chunk, self.population, self.policy.qf_state, self._hyperparameters(),
+                unrolled=unrolled,
             )
             return logs
 
@@ -110,45 +138,13 @@ class _PopulationQDQN(PopulationMixin, DQN):
         (convolutional networks on CPU: see :func:`~sbx_eaudeqn.core.xla_options.trains_unrolled`)."""
         return trains_unrolled(self.policy.qf_state.params)
 
-    @classmethod
-    def _train_population(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=False):
-        """``gradient_steps`` updates of every member, compiled; returns the leader's last loss and mean Q.
-
-        ``loss_coef`` weighs the extra term of a subclass's loss (CQL's alpha); DQN has none.
-        """
-        train = _compiled_unrolled_steps() if unrolled else _compiled_steps
-        return train(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled=unrolled)
+    def _hyperparameters(self) -> dict[str, Any]:
+        """Traced values the loss needs (CQL's alpha); DQN's needs none."""
+        return {}
 
     @classmethod
-    def _population_steps(cls, gradient_steps, data, population, qf_state, loss_coef, unrolled):
-        """The traced body of :meth:`_train_population`."""
-        batch_size = data.observations.shape[0] // gradient_steps
-
-        def one_update(population, i):
-            batch = jax.tree_util.tree_map(lambda x: jax.lax.dynamic_slice_in_dim(x, i * batch_size, batch_size), data)
-
-            def member_update(params, opt_state, extra):
-                member = qf_state.replace(params=params, opt_state=opt_state)
-                member, (loss, q_mean) = cls._update_member(member, batch, loss_coef)
-                return member.params, member.opt_state, extra, loss, q_mean
-
-            population, losses, leader_q_mean = population_step(population, member_update, unrolled=unrolled)
-            return population, (losses[0], leader_q_mean)
-
-        if unrolled:
-            for i in range(gradient_steps):
-                population, info = one_update(population, i)
-        else:
-            population, infos = jax.lax.scan(one_update, population, jnp.arange(gradient_steps))
-            info = jax.tree_util.tree_map(lambda x: x[-1], infos)
-        qf_state = qf_state.replace(params=jax.tree_util.tree_map(lambda leaf: leaf[0], population.params))
-        return population, qf_state, jnp.stack(info)  # stacked here: one transfer for the logs, no eager op
-
-    _loss_coef = 0.0
-
-    @classmethod
-    def _update_member(cls, member, batch, loss_coef):
-        """One gradient step of one member: SBX's DQN update, as it is (``loss_coef`` unused)."""
+    def _update_member(cls, member, batch, hyper):
+        """One gradient step of one member: SBX's DQN update, as it is."""
         return cls.update_qnetwork(
             member, batch.observations, batch.actions, batch.next_observations, batch.rewards, batch.dones,
             batch.discounts,

@@ -49,8 +49,8 @@ class PopulationState(flax.struct.PyTreeNode):
     :ivar cumulated_losses: L_k, float32 (K,).
     :ivar extra: per-member state that is trained but not pruned (CrossQ's batch statistics), or None.
     :ivar squared_losses: (K,), sum of each member's squared per-step losses over the judged steps, for
-        the standard error of L_k (:func:`gaps_in_standard_errors`). None in populations saved before it
-        existed (they judge by the strict minimum until the next selection).
+        the standard error of L_k (:func:`gaps_in_standard_errors`); None in a population assembled by
+        hand without them (it then judges by the strict minimum).
     :ivar judged_steps: the number of steps summed in L_k (float32 scalar), or None as above.
     """
 

@@ -53,7 +53,7 @@ class SelectionLog:
         remembered for the next one. Returns the row added to :attr:`history`.
         """
         leader = int(info["leader"])
-        ages = getattr(self, "ages", np.full(len(self.explored), NEVER_EXPLORED))  # logs saved before ages existed
+        ages = self.ages
         previous_sparsity = self.history[-1]["leader_sparsity"] if self.history else 0.0
         row = {
             "timesteps": int(timesteps),
@@ -117,8 +117,7 @@ class SelectionLog:
         losses = " ".join(f"{loss:.6g}" for loss in row["cumulated_losses"])
         return [str(row["timesteps"]), str(row["leader_slot"]), str(int(row["winner_explored"])),
                 f"{row['winner_jump']:.6f}", f"{row['winner_parent_sparsity']:.6f}", f"{row['leader_sparsity']:.6f}",
-                str(row["explored_slots"]), losses, str(row.get("winner_age", NEVER_EXPLORED)),
-                f"{row.get('sparsity_gain', 0.0):.6f}"]
+                str(row["explored_slots"]), losses, str(row["winner_age"]), f"{row['sparsity_gain']:.6f}"]
 
 
 def _strict_minimum(cumulated_losses: np.ndarray, fallback: int) -> int:

@@ -2,7 +2,7 @@
 
 XLA's CPU convolutions are slower than torch's oneDNN ones; letting XLA hand its dot fusions to
 YNNPACK cut our Nature-CNN DQN train call (batch 32) from about 38 ms to 27 ms here (torch: 24-30 ms)
-(benchmarks/cnn_step.py, docs/results/cnn_step.md). ``jax.jit`` takes such XLA options per function,
+(benchmarks/cnn_step.py, studies/overhead/cnn_step.md). ``jax.jit`` takes such XLA options per function,
 and their names change between XLA releases, so they are only used when the installed XLA accepts
 them; nothing else in the process is affected.
 """

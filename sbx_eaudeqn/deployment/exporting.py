@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse
 from gymnasium import spaces
 
-from sbx_eaudeqn.registry import BY_NAME, SBX_PARENTS, algorithm_class
 from sbx_eaudeqn.deployment.sparse_policy import FORMAT, VERSION
 
 
@@ -131,25 +130,33 @@ def _crossq_actor_layers(model: Any) -> tuple[list[dict], list[tuple[np.ndarray,
     return layers, folded
 
 
+# How each SBX algorithm acts, by the name of its class: (kind of policy, its layers). A model is exported
+# by the first class of its MRO found here, so ours (EauDeSAC extends sbx.SAC) and any subclass of an SBX
+# algorithm (sbx.DDPG extends sbx.TD3) need no entry of their own.
+EXPORTERS = {
+    "DQN": ("dqn", _dqn_layers),
+    "SAC": ("sac", lambda model: _actor_layers(model, n_heads=2)),
+    "TQC": ("sac", lambda model: _actor_layers(model, n_heads=2)),
+    "TD3": ("sac", lambda model: _actor_layers(model, n_heads=1)),  # deterministic: tanh of its last layer
+    "CrossQ": ("sac", _crossq_actor_layers),
+}
+
+
+def _exporter(model: Any) -> tuple[str, Any]:
+    for klass in type(model).__mro__:
+        if klass.__module__.split(".")[0] == "sbx" and klass.__name__ in EXPORTERS:
+            return EXPORTERS[klass.__name__]
+    raise ValueError(f"export supports SBX {', '.join(EXPORTERS)} models (and ours), got {type(model).__name__}")
+
+
 def export(model: Any, path: str | pathlib.Path) -> pathlib.Path:
     """Write the acting network of ``model`` (SBX DQN, SAC, TD3, TQC or CrossQ, sparse or not) to ``path`` (.npz).
 
     :return: the path written. Load it with ``SparsePolicy.load`` (numpy and scipy only).
     """
-    from sbx import DQN, SAC, TD3, TQC, CrossQ
-
+    kind, layers_of = _exporter(model)
     _check_relu(model.policy)
-    if isinstance(model, DQN):
-        kind, (layers, weights) = "dqn", _dqn_layers(model)
-    elif isinstance(model, (SAC, TQC)):
-        kind, (layers, weights) = "sac", _actor_layers(model, n_heads=2)
-    elif isinstance(model, TD3):  # a deterministic actor: tanh of its last layer, as SAC's mean
-        kind, (layers, weights) = "sac", _actor_layers(model, n_heads=1)
-    elif isinstance(model, CrossQ):
-        kind, (layers, weights) = "sac", _crossq_actor_layers(model)
-    else:
-        raise ValueError(
-            f"export supports SBX DQN, SAC, TD3, TQC and CrossQ models (and ours), got {type(model).__name__}")
+    layers, weights = layers_of(model)
     meta = {
         "format": FORMAT, "version": VERSION, "kind": kind, "algorithm": type(model).__name__,
         "observation_space": _space_meta(model.observation_space), "action_space": _space_meta(model.action_space),

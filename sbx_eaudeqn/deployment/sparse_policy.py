@@ -19,7 +19,7 @@ convolution's are its input patches (im2col, from numpy's sliding windows). A ke
 matrix when it holds at least ``CSR_MIN_WEIGHTS`` weights and keeps at most ``csr_max_density`` of them,
 and as a dense array otherwise: scipy's sparse product costs a call overhead (~15 us) plus one scalar
 multiply-add per stored weight, BLAS's dense one several multiply-adds per cycle, so on a CPU the sparse
-product wins only for large, very sparse kernels (``docs/results/inference.md``, batch 1, 5% density: CSR
+product wins only for large, very sparse kernels (``studies/inference/inference.md``, batch 1, 5% density: CSR
 takes 0.54x BLAS's time on a 3136 x 2048 kernel, 0.9-1.3x on 3136 x 512, 1.7x on 1024 x 512, 4.8x on
 256 x 256).
 """

@@ -15,8 +15,11 @@ HYPERPARAMS_FOLDER = pathlib.Path(__file__).parent / "hyperparams"
 
 
 def hyperparams_path(algo: str) -> pathlib.Path:
-    """The bundled ``hyperparams/<algo>.yml``."""
-    path = HYPERPARAMS_FOLDER / f"{algo}.yml"
+    """The RL Zoo file of ``algo``: the bundled ``hyperparams/<algo>.yml``, or the file its registry row names."""
+    from sbx_eaudeqn.registry import BY_NAME
+
+    row = BY_NAME.get(algo)
+    path = pathlib.Path(row.hyperparams) if row is not None and row.hyperparams else HYPERPARAMS_FOLDER / f"{algo}.yml"
     if not path.is_file():
         raise FileNotFoundError(f"no bundled hyperparameter file for {algo!r}")
     return path

@@ -203,6 +203,7 @@ def register() -> None:
     import rl_zoo3.exp_manager
     import rl_zoo3.hyperparams_opt as opt
 
+    ZOO_ALGOS.update(zoo_algorithms())  # rows registered since import (sbx_eaudeqn.registry.register_algorithm)
     rl_zoo3.ALGOS.update(ZOO_ALGOS)  # the dict that rl_zoo3.utils, train, exp_manager and enjoy share
     register_minatar_envs()  # MinAtar/<Game>-v1, when the minatar extra is installed: no --gym-packages
     if main_module() in LOAD_ONLY_COMMANDS:

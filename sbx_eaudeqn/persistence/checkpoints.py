@@ -146,8 +146,11 @@ def _describe_foreign_file(data: dict[str, Any]) -> str:
         init = str(policy.get("__init__", ""))  # "<function SACPolicy.__init__ at 0x...>"
         if ".__init__" in init:
             policy_name = init.split()[1].split(".__init__")[0]
-    family = {"sac": "SAC", "dqn": "DQN", "tqc": "TQC", "td3": "TD3", "ddpg": "DDPG", "ppo": "PPO",
-              "crossq": "CrossQ"}.get(policy_module.split(".")[1] if policy_module.count(".") >= 1 else "", "")
+    from sbx_eaudeqn.registry import SBX_PARENTS
+
+    # The algorithm's folder in SBX or SB3 (sbx.sac.policies, stable_baselines3.ppo.policies), by its zoo name.
+    folder = policy_module.split(".")[1] if policy_module.count(".") >= 1 else ""
+    family = SBX_PARENTS.get(folder, folder.upper())
     library = "SBX" if policy_module.startswith("sbx.") else "SB3" if policy_module.startswith("stable_baselines3.") else ""
     where = f" (policy {policy_module}.{policy_name})" if policy_module and policy_name else ""
     name = " ".join(part for part in (library, family) if part) or "another algorithm"
@@ -157,7 +160,7 @@ def _describe_foreign_file(data: dict[str, Any]) -> str:
 def saved_algorithm(path: str | os.PathLike | io.BufferedIOBase) -> str:
     """The algorithm that saved a model zip: ``"EauDeSAC"``, ..., or a description of a foreign model.
 
-    Reads only the small entry our ``save`` writes; files without it (older files of ours, SBX or SB3
+    Reads only the small entry our ``save`` writes; files without it (SBX or SB3
     models) are recognised from their saved attributes.
     """
     with opened_zip(path) as archive:
