@@ -1,6 +1,7 @@
 """The documentation a user of the repository can read: no reference to files outside it, and the
 README's first command works."""
 
+import json
 import pathlib
 import re
 import subprocess
@@ -38,9 +39,20 @@ def test_the_study_notes_link_to_files_that_exist():
             assert (path.parent / target).exists(), f"{path.relative_to(ROOT)} links to a missing file: {target}"
 
 
-def test_demo_trains_and_reports_the_discovered_sparsity(tmp_path):
-    """``make demo`` (python -m sbx_eaudeqn.cli.demo) on a short budget: it reports and saves what it says."""
-    command = [sys.executable, "-m", "sbx_eaudeqn.cli.demo", "--timesteps", "3000", "--output", str(tmp_path)]
+def test_demo_trains_both_agents_and_reports_them(tmp_path):
+    """``make demo`` (python -m sbx_eaudeqn.cli.demo) on a tiny budget: both agents trained, the table printed,
+    the figure, the summary and both exported policies written."""
+    command = [sys.executable, "-m", "sbx_eaudeqn.cli.demo", "--timesteps", "2000", "--seed", "1",
+               "--output", str(tmp_path)]
     output = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True, cwd=ROOT).stdout
-    assert "greedy return over 10 episodes" in output and "discovered sparsity (leader)" in output
-    assert (tmp_path / "sparsity_schedule.png").stat().st_size > 0 and (tmp_path / "eaudedqn_model.zip").is_file()
+    assert "EauDeDQN" in output and "DQN (SBX, dense)" in output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [entry["algo"] for entry in summary] == ["eaudedqn", "dqn"]
+    for entry in summary:
+        assert {"algo", "env", "seed", "return", "sparsity", "seconds"} <= entry.keys()
+        assert entry["env"] == "Acrobot-v1" and entry["seed"] == 1 and -500 <= entry["return"] <= 0
+        assert [evaluation["step"] for evaluation in entry["history"]] == list(range(200, 2001, 200))
+        assert entry["export_bytes"] == (tmp_path / f"{entry['algo']}.npz").stat().st_size
+        assert f"{entry['kept_weights']:,} of {entry['total_weights']:,}" in output  # the table's row
+    assert summary[1]["sparsity"] == 0.0 and summary[1]["kept_weights"] == summary[1]["total_weights"]
+    assert (tmp_path / "demo.png").stat().st_size > 0
