@@ -27,8 +27,8 @@ $(PACKAGE): $(DEPS) $(SOURCES)
 
 setup: $(PACKAGE)
 
-# Train EauDeDQN and its dense parent, SBX's DQN, side by side (one process each) on Acrobot-v1 for 50k
-# env steps with the same settings and seed (SEED=n picks it), each evaluated greedily every 5k steps;
+# Train EauDeDQN (beta 2) and its dense parent, SBX's DQN, side by side (one process each) on Acrobot-v1
+# for 50k env steps with the same settings and seed (SEED=n picks it), each evaluated greedily every 5k steps;
 # print a table (return, sparsity, weights kept, exported policy size, training time) and write
 # demo_output/demo.png, demo_output/summary.json and both exported policies. About 6 minutes on 2 CPU
 # cores after `make setup` (6m06s measured with other jobs loading the machine, load average ~12;

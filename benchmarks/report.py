@@ -8,6 +8,7 @@ bootstrap confidence intervals.
 from __future__ import annotations
 
 import pathlib
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,8 +32,10 @@ def iqm_with_ci(values: Iterable[float], reps: int = 2000) -> tuple[float, float
     if len(values) < 2:
         return float(np.mean(values)), float(np.min(values)), float(np.max(values))
     scores = {"runs": np.asarray(values, dtype=np.float64).reshape(-1, 1)}
-    point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps,
-                                                 random_state=np.random.RandomState(0))
+    with warnings.catch_warnings():  # arch's notice that random_state, which rliable passes on, will change
+        warnings.simplefilter("ignore", FutureWarning)
+        point, interval = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]),
+                                                     reps=reps, random_state=np.random.RandomState(0))
     return float(point["runs"][0]), float(interval["runs"][0, 0]), float(interval["runs"][1, 0])
 
 

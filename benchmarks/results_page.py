@@ -15,6 +15,7 @@ the mean greedy return of its last three evaluations (one evaluation swings on m
 
 from __future__ import annotations
 
+import functools
 import json
 import pathlib
 import re
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report import iqm_with_ci
+from benchmarks.report import iqm, iqm_with_ci
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 STUDIES = ROOT / "studies"
@@ -63,6 +64,7 @@ def _method(algo: str) -> Any:
     return None if row is None else row.cls()
 
 
+@functools.cache
 def todays_options(algo: str, env: str) -> dict[str, Any]:
     """The options ``algo`` takes today on ``env``: the bundled YAML entry's, the class defaults otherwise."""
     from sbx_eaudeqn.integrations.bundled import bundled_hyperparams
@@ -130,8 +132,13 @@ def current_rows(runs: list[dict]) -> list[dict]:
     return rows
 
 
-def _figure(row: dict) -> str:
-    """Return and sparsity against env steps, each seed thin and the mean thick; the file's name."""
+def figure_name(row: dict) -> str:
+    """The file of a row's figure, in :data:`FIGURES`."""
+    return _slug(row["study"], row["env"], row["budget"], row["network"], row["algo"]) + ".png"
+
+
+def draw_figure(row: dict) -> None:
+    """Return and sparsity against env steps, each seed thin and the mean thick."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -139,9 +146,8 @@ def _figure(row: dict) -> str:
 
     from benchmarks.report import plot_seeds
 
-    name = _slug(row["study"], row["env"], row["budget"], row["network"], row["algo"]) + ".png"
     figure, (returns, sparsities) = plt.subplots(1, 2, figsize=(9, 3.2))
-    for colour, label, group in (("C1", row["algo"], row["runs"]), ("C0", "dense", row["dense"]),
+    for colour, label, group in (("C1", _method(row["algo"]).__name__, row["runs"]), ("C0", "dense", row["dense"]),
                                  ("C2", "PolyPrune", row["polyprune"])):
         if group:
             curves = [np.asarray(run["history"], dtype=float) for run in group]
@@ -152,9 +158,8 @@ def _figure(row: dict) -> str:
     returns.legend(fontsize=7)
     figure.tight_layout()
     FIGURES.mkdir(parents=True, exist_ok=True)
-    figure.savefig(FIGURES / name, dpi=90)
+    figure.savefig(FIGURES / figure_name(row), dpi=90)
     plt.close(figure)
-    return name
 
 
 def current_table(rows: list[dict], link: str) -> str:
@@ -167,7 +172,7 @@ def current_table(rows: list[dict], link: str) -> str:
         ties = [run["tie_decided_share"] for run in runs if "tie_decided_share" in run]
         polyprune = (f"{_cell([late_return(r) for r in row['polyprune']], 1)} "
                      f"({np.mean([r['sparsity'] for r in row['polyprune']]):.2f})" if row["polyprune"] else "—")
-        target = (f"_static/results/{row['figure']}" if link == "docs" else f"studies/{row['study']}/")
+        target = f"_static/results/{figure_name(row)}" if link == "docs" else f"studies/{row['study']}/"
         lines.append(
             f"| {_method(row['algo']).__name__} | {row['env']} | {row['network']} | {row['budget']:,} "
             f"| {', '.join(str(r['seed']) for r in sorted(runs, key=lambda r: r['seed']))} "
@@ -193,8 +198,8 @@ def archive_table(runs: list[dict]) -> str:
         else:
             settings = "recorded; departs in " + ", ".join(f"`{k}={v!r}`" for k, v in gaps.items())
         late = [late_return(run) for run in members]
-        lines.append(f"| [{study}]({STUDY_URL.format(study)}) | {group} | {len(members)} | {iqm_with_ci(late)[0]:.1f} "
-                     f"| {iqm_with_ci([run['sparsity'] for run in members])[0]:.3f} | {settings} |")
+        lines.append(f"| [{study}]({STUDY_URL.format(study)}) | {group} | {len(members)} | {iqm(late):.1f} "
+                     f"| {iqm([run['sparsity'] for run in members]):.3f} | {settings} |")
     return "\n".join(lines)
 
 
@@ -224,7 +229,7 @@ def write() -> list[dict]:
     runs = load_runs()
     rows = current_rows(runs)
     for row in rows:
-        row["figure"] = _figure(row)
+        draw_figure(row)
     PAGE.write_text(page(rows, runs))
     if README.is_file():
         README.write_text(with_readme_table(README.read_text(), current_table(rows, "readme")))

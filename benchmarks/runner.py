@@ -413,7 +413,8 @@ def study_names() -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m benchmarks.runner studies/<name> [options]``: run what is missing of the study's chosen
-    stages, then write ``table.md`` with the command. ``--seeds`` keeps only those seeds of the stages'
+    stages, then write ``table.md`` with the command and, for a folder under ``studies/``, the results
+    page and README's table (:mod:`benchmarks.results_page`). ``--seeds`` keeps only those seeds of the stages'
     runs: on a 2-core machine, the runs that fit in the time at hand (the table still reports every
     finished run in ``--out``).
     """
@@ -459,6 +460,10 @@ def main(argv: list[str] | None = None) -> None:
     text = report(results, out) if report else results_table(results)
     (out / "table.md").write_text(f"Command: python -m benchmarks.runner {' '.join(argv)}\n\n{text}\n")
     print(text)
+    if out.resolve().is_relative_to(STUDIES):  # a study of the repository: its results page and README follow
+        from benchmarks import results_page
+
+        results_page.main()
 
 
 if __name__ == "__main__":

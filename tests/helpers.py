@@ -40,3 +40,11 @@ def layerwise_sparsity_with_floor(kernel_shapes, sparsity) -> float:
         pruned += min(int(np.round(np.float32(sparsity) * size)), size - members * shape[-1])
         total += size
     return pruned / total
+
+
+def registry_classes(family: str, parents: tuple[str, ...]) -> list:
+    """The classes of ``sbx_eaudeqn.registry`` of one method family (``"eaude"`` or ``"polyprune"``) over the
+    given SBX parents, online only: test lists follow the registry, so a new row is tested too."""
+    from sbx_eaudeqn.registry import ALGORITHMS
+
+    return [row.cls() for row in ALGORITHMS if row.family == family and row.parent in parents and row.online]

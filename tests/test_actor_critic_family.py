@@ -5,10 +5,17 @@ import jax
 import numpy as np
 import pytest
 
-from helpers import masked_weights_are_zero, quiet_logger, trees_equal
-from sbx_eaudeqn import EauDeCrossQ, EauDeTD3, EauDeTQC, PolyPruneCrossQ, PolyPruneTD3, PolyPruneTQC
+from helpers import masked_weights_are_zero, quiet_logger, registry_classes, trees_equal
+from sbx_eaudeqn import EauDeCrossQ, EauDeTQC
 from sbx_eaudeqn.core.pruning import weight_sparsity
 
+
+
+# The actor-critic families other than SAC (tested in test_sac.py), from the registry.
+PARENTS = ("td3", "tqc", "crossq")
+EAUDE = registry_classes("eaude", PARENTS)
+POLYPRUNE = registry_classes("polyprune", PARENTS)
+NAME = lambda cls: cls.__name__  # noqa: E731
 
 
 def small() -> dict:
@@ -23,7 +30,7 @@ def policy_critic_params(model):
     return model.policy.qf_state.params
 
 
-@pytest.fixture(scope="module", params=[EauDeTD3, EauDeTQC, EauDeCrossQ], ids=lambda cls: cls.__name__)
+@pytest.fixture(scope="module", params=EAUDE, ids=NAME)
 def trained(request):
     model = request.param("MlpPolicy", "Pendulum-v1", population_size=3, selection_period=25, **small())
     model.learn(300)
@@ -69,7 +76,7 @@ def test_save_load_resume_identical(trained, tmp_path):
     assert trees_equal(loaded.key, trained.key)
 
 
-@pytest.mark.parametrize("cls", [PolyPruneTD3, PolyPruneTQC, PolyPruneCrossQ])
+@pytest.mark.parametrize("cls", POLYPRUNE, ids=NAME)
 def test_polyprune_reaches_the_final_sparsity(cls):
     model = cls("MlpPolicy", "Pendulum-v1", final_sparsity=0.8, prune_period=25, **small())
     model.learn(300)
@@ -81,7 +88,7 @@ def test_polyprune_reaches_the_final_sparsity(cls):
     assert np.isfinite(actions).all()
 
 
-@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC, EauDeCrossQ])
+@pytest.mark.parametrize("cls", EAUDE, ids=NAME)
 def test_unsupported_keyword_and_space_errors(cls):
     with pytest.raises(ValueError, match=f"param_resets is not supported by {cls.__name__}"):
         cls("MlpPolicy", "Pendulum-v1", param_resets=[100])
@@ -89,7 +96,7 @@ def test_unsupported_keyword_and_space_errors(cls):
         cls("MlpPolicy", "CartPole-v1")
 
 
-@pytest.mark.parametrize("cls", [EauDeTD3, EauDeTQC, EauDeCrossQ])
+@pytest.mark.parametrize("cls", EAUDE, ids=NAME)
 def test_export_of_a_pruned_actor_acts_as_predict(cls, tmp_path):
     from sbx_eaudeqn import SparsePolicy, export
 

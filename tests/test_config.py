@@ -119,3 +119,10 @@ def test_a_file_of_another_format_version_gets_a_clear_error(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(UnknownFormatError, match=f"format version {FORMAT_VERSION + 1}.*reads format version {FORMAT_VERSION}"):
         EauDeSAC.load(tmp_path / "future.zip")
+
+
+@pytest.mark.parametrize("cls", [algorithm.cls() for algorithm in ALGORITHMS], ids=lambda cls: cls.__name__)
+def test_each_class_refuses_the_action_space_its_family_cannot_act_in(cls):
+    wrong, allowed = ("Pendulum-v1", "Discrete") if cls.family == "dqn" else ("CartPole-v1", "Box")
+    with pytest.raises(ValueError, match=f"{cls.__name__} supports only {allowed} action spaces"):
+        cls("MlpPolicy", wrong)

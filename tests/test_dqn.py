@@ -183,12 +183,6 @@ def test_bad_input(cls, kwargs, match):
         cls("MlpPolicy", "CartPole-v1", **kwargs)
 
 
-@pytest.mark.parametrize("cls", [EauDeDQN, PolyPruneDQN])
-def test_continuous_actions_are_rejected(cls):
-    with pytest.raises(ValueError, match="supports only Discrete action spaces"):
-        cls("MlpPolicy", "Pendulum-v1")
-
-
 def test_head_sizes_are_the_documented_ones():
     assert HEAD_SIZES == {"small": 32, "medium": 512, "large": 2048}
 

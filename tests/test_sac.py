@@ -247,9 +247,3 @@ def test_eaudesac_bad_input(kwargs, match):
 def test_polyprunesac_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PolyPruneSAC("MlpPolicy", "Pendulum-v1", **kwargs)
-
-
-@pytest.mark.parametrize("cls", [EauDeSAC, PolyPruneSAC])
-def test_discrete_actions_are_rejected(cls):
-    with pytest.raises(ValueError, match="supports only Box action spaces"):
-        cls("MlpPolicy", "CartPole-v1")

@@ -38,7 +38,9 @@ def test_train_enjoy_and_plot_halfcheetah(tmp_path):
     model_path = tmp_path / "logs/eaudesac/HalfCheetah-v5_1/HalfCheetah-v5.zip"
     assert model_path.is_file()
     config = dict(yaml.load((model_path.parent / "HalfCheetah-v5/config.yml").read_text(), Loader=yaml.UnsafeLoader))
-    assert config["population_size"] == 5 and config["selection_period"] == 1000  # the bundled file
+    assert config["policy"] == "MlpPolicy" and "population_size" not in config  # the bundled file: class defaults
+    trained = load(model_path)
+    assert trained.config.population_size == 5 and trained.config.selection_period == 1000
 
     output = rl_zoo3("enjoy", "--algo", "eaudesac", "--env", "HalfCheetah-v5", "-f", "logs/", "-n", "1001",
                      "--no-render", cwd=tmp_path)

@@ -226,8 +226,6 @@ class EauDeActorCritic(EauDeMixin):
     moved by Polyak averaging or (``target_update="selection"``) copied from the leader at each
     selection and held (no effect on CrossQ, which has no target network)."""
 
-    _period_settings = "selection_period"
-
     def _new_clock(self) -> PeriodClock:
         return PeriodClock.in_gradient_steps(self.config.selection_period, self.config.recovery_fraction)
 

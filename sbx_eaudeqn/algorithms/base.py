@@ -19,7 +19,6 @@ from sbx.common.type_aliases import ReplayBufferSamplesNp
 
 from sbx_eaudeqn.persistence.checkpoints import CheckpointMixin
 from sbx_eaudeqn.core.critic_state import critic_extra, critic_params, critic_txs, is_state, with_leader
-from sbx_eaudeqn.algorithms.options import warn_short_selection_period
 from sbx_eaudeqn.core.clock import END, JUDGING, PeriodClock
 from sbx_eaudeqn.core.population import PopulationState, init_population, with_losses_reset
 from sbx_eaudeqn.core.pruning import layer_sparsities, stacked_weight_sparsity
@@ -60,7 +59,8 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         this family's defaults, then the SBX parent's keywords): for ``help()``, IDEs and the docs."""
         super().__init_subclass__(**kwargs)
         if getattr(cls, "method", None) is not None and getattr(cls, "family", None) is not None:
-            cls.__signature__ = cls.method.signature(cls.family, cls.sbx_parent(), cls._parent_defaults)
+            extras = {name: default for name, (default, _) in getattr(cls, "extra_parameters", {}).items()}
+            cls.__signature__ = cls.method.signature(cls.family, cls.sbx_parent(), cls._parent_defaults, extras)
 
     @classmethod
     def sbx_parent(cls) -> type:
@@ -121,15 +121,14 @@ class PopulationMixin(CheckpointMixin, WarmStartMixin):
         self.population = self._build_population()
         self._update_population_logs()
         self.period_clock = self._new_clock()
-        if self.method.name == "EauDe":
-            warn_short_selection_period(type(self).__name__, self.period_clock.length, self._period_settings)
+        self._check_period()
 
     def _new_clock(self) -> PeriodClock:  # pragma: no cover - overridden
         """The clock of this algorithm's periods, from its settings (once, at construction)."""
         raise NotImplementedError
 
-    # The constructor arguments that set the gradient steps per selection, named in the warning.
-    _period_settings = "selection_period"
+    def _check_period(self) -> None:
+        """Warn about a period that keeps the method from working (EauDe: too short to recover)."""
 
     def _build_population(self) -> PopulationState:
         """K members: member 0 is SBX's initial critic (the target's copy), the others fresh inits, or

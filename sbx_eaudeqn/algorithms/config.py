@@ -22,6 +22,7 @@ from sbx_eaudeqn.core.pruning import PRUNE_CRITERIA, PRUNE_SCOPES
 
 FAMILIES = ("dqn", "actor_critic")
 NOT_STATED = "not stated"  # the paper's value where its tables lost their numbers
+NOT_IN_PAPER = "not in the paper"  # the paper prunes the critics only
 
 
 # ----- checks: each returns the value to hold, or raises a ValueError naming the option and its range -----
@@ -113,11 +114,11 @@ _ACTOR_PRUNING = (
     Option("actor_final_sparsity", "the actor's final sparsity on its own polynomial schedule, or None for a "
            "dense actor", _number(0.0, 1.0, high_open=True, none_allowed=True), {"actor_critic": None}, None),
     Option("actor_prune_start", "start of the actor's schedule, as a fraction of the training length",
-           _number(0.0, 1.0), {"actor_critic": 0.2}, None),
+           _number(0.0, 1.0), {"actor_critic": 0.2}, NOT_IN_PAPER),
     Option("actor_prune_end", "end of the actor's schedule, as a fraction of the training length (> start)",
-           _prune_end("actor_"), {"actor_critic": 0.8}, None),
+           _prune_end("actor_"), {"actor_critic": 0.8}, NOT_IN_PAPER),
     Option("actor_prune_exponent", "steepness n of the actor's schedule", _number(0.0, math.inf, low_open=True),
-           {"actor_critic": 3.0}, None),
+           {"actor_critic": 3.0}, NOT_IN_PAPER),
 )
 
 EAUDE_OPTIONS: tuple[Option, ...] = (
@@ -191,11 +192,13 @@ class Method:
                 held[option.name] = option.check(option.name, given.pop(option.name, option.defaults[family]), held)
         return Config(self.name, family, tuple(held.items()))
 
-    def signature(self, family: str, parent: type, parent_defaults: Mapping[str, Any]) -> inspect.Signature:
-        """A class's constructor signature: ``policy``, ``env``, our options with this family's defaults,
-        then every keyword argument of the SBX ``parent`` (``parent_defaults`` replace some of its defaults)."""
-        ours = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=self.default(name, family))
-                for name in self.option_names(family)]
+    def signature(self, family: str, parent: type, parent_defaults: Mapping[str, Any],
+                  extras: Mapping[str, Any]) -> inspect.Signature:
+        """A class's constructor signature: ``policy``, ``env``, our options with this family's defaults, the
+        class's ``extras`` (name -> default), then every keyword argument of the SBX ``parent``
+        (``parent_defaults`` replace some of its defaults)."""
+        defaults = {name: self.default(name, family) for name in self.option_names(family)} | dict(extras)
+        ours = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value) for name, value in defaults.items()]
         theirs = list(inspect.signature(parent.__init__).parameters.values())[1:]
         positional = [p for p in theirs if p.name in ("policy", "env")]
         rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY, default=parent_defaults.get(p.name, p.default))
@@ -240,7 +243,9 @@ class Config:
 
 # ----- the reference, generated for the docs ------------------------------------------------------------
 def _cell(value: Any) -> str:
-    return "—" if value is dataclasses.MISSING else f"`{value!r}`" if value != NOT_STATED else NOT_STATED
+    if value is dataclasses.MISSING:
+        return "—"
+    return value if value in (NOT_STATED, NOT_IN_PAPER) else f"`{value!r}`"
 
 
 def options_reference() -> str:
@@ -269,6 +274,11 @@ def parameters_table(cls: type) -> str:
     for option in method.options:
         if family in option.defaults:
             lines.append(f"| `{option.name}` | `{option.defaults[family]!r}` | {option.meaning} |")
+    for name, (default, meaning) in getattr(cls, "extra_parameters", {}).items():
+        lines.append(f"| `{name}` | `{default!r}` | {meaning} |")
+    for name, default in cls._parent_defaults.items():
+        lines.append(f"| `{name}` | `{default!r}` | SBX's keyword, with another default here (SBX: "
+                     f"`{inspect.signature(cls.sbx_parent().__init__).parameters[name].default!r}`) |")
     return "\n".join(lines) + "\n"
 
 

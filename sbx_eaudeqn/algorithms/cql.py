@@ -3,8 +3,9 @@
 They are EauDeDQN and PolyPruneDQN with two changes: the loss adds CQL's conservative term
 (Kumar et al. 2020), ``cql_alpha * (logsumexp_a Q(s, a) - Q(s, a_data))``, and ``learn(N)`` runs N
 gradient steps on the dataset without ever stepping ``env`` (used for its spaces and for evaluation
-callbacks). ``num_timesteps`` and the logger's x-axis count gradient steps; the target is updated,
-and EauDe selects, every ``target_update_interval`` gradient steps.
+callbacks). ``num_timesteps`` and the logger's x-axis count gradient steps; the target is updated
+every ``target_update_interval`` gradient steps, and EauDe selects at every k-th target update (as
+EauDeDQN: by default the smallest k with 500 gradient steps per selection).
 
 Datasets: a replay buffer written by SB3's ``save_replay_buffer`` (a path, or the ``ReplayBuffer``
 itself), or a Minari dataset that exists locally (``pip install "sbx-eaudeqn[offline]"``). ``python -m sbx_eaudeqn.cli.collect`` writes one from a
@@ -106,6 +107,12 @@ def load_dataset(dataset: Any, observation_space: spaces.Space, action_space: sp
 
 class _OfflineCQL:
     """Offline CQL training, mixed in before EauDeDQN or PolyPruneDQN."""
+
+    # The constructor arguments of the offline classes besides the method's options (for their docs).
+    extra_parameters = {
+        "dataset": (None, "a `save_replay_buffer` file, an SB3 `ReplayBuffer` or a local Minari dataset (or its id)"),
+        "cql_alpha": (1.0, "weight of the conservative term, >= 0"),
+    }
 
     def __init__(self, policy, env, dataset: Any = None, cql_alpha: float = 1.0, **dqn_kwargs: Any) -> None:
         if not cql_alpha >= 0:

@@ -6,6 +6,7 @@ import jax
 
 from sbx_eaudeqn.algorithms.base import PopulationMixin
 from sbx_eaudeqn.algorithms.config import EAUDE
+from sbx_eaudeqn.algorithms.options import warn_short_selection_period
 from sbx_eaudeqn.core.critic_state import critic_txs
 from sbx_eaudeqn.core.population import select_and_explore
 from sbx_eaudeqn.core.selection_log import SelectionLog
@@ -26,6 +27,13 @@ class EauDeMixin(PopulationMixin):
     def __init__(self, policy, env, **kwargs) -> None:
         super().__init__(policy, env, **kwargs)
         self.selection_log = SelectionLog(self.population_size)  # a loaded model's replaces it
+
+    # The constructor arguments that set the gradient steps per selection, named in the warning.
+    _period_settings = "selection_period"
+
+    def _check_period(self) -> None:
+        """Warn when a selection period holds fewer gradient steps than a pruned copy needs to recover."""
+        warn_short_selection_period(type(self).__name__, self.period_clock.length, self._period_settings)
 
     def _select_or_prune(self) -> None:
         self._select()

@@ -1,7 +1,8 @@
 """The README's first command: EauDeDQN against its dense SBX parent, on the same task and seed.
 
 Both agents train side by side, one process each, on Acrobot-v1 for 50k env steps with the same
-settings (:data:`SETTINGS`; EauDeDQN's own options at their defaults). Every ``timesteps / 10`` steps
+settings (:data:`SETTINGS`); EauDeDQN with the paper's "ambitious" beta 2 (:data:`EAUDE_OPTIONS`),
+every other option at its default. Every ``timesteps / 10`` steps
 each one is evaluated greedily over 10 episodes of a separate environment. At the end the demo exports
 each final policy in the sparse format (``<output>/eaudedqn.npz``, ``<output>/dqn.npz``), prints a
 table (return, sparsity, weights kept, export size, training time), and writes
@@ -29,6 +30,10 @@ SETTINGS: dict[str, Any] = dict(
     target_update_interval=250, train_freq=64, gradient_steps=32, exploration_fraction=0.12,
     exploration_final_eps=0.1, policy_kwargs=dict(net_arch=[256, 256]),
 )
+# EauDeDQN's options that differ from its defaults. With beta 1 (the default) seed 0 ends at 0.58 at the
+# dense return; beta 2 (Eq. 3's draws twice as large, the paper's "ambitious" regime) takes it past 0.6
+# in this budget (studies/demo/, 3 seeds).
+EAUDE_OPTIONS: dict[str, Any] = dict(sparsity_scale=2.0)
 ALGOS = {"eaudedqn": "EauDeDQN", "dqn": "DQN (SBX, dense)"}  # summary name -> table name
 EVALUATIONS = 10  # greedy evaluations per run, every timesteps / EVALUATIONS env steps
 EVAL_EPISODES = 10
@@ -39,10 +44,12 @@ EVAL_SEED_OFFSET = 10_000  # the eval env is seeded with seed + 10_000, as in be
 def make_model(algo: str, seed: int):
     """A fresh agent on :data:`ENV_ID` with :data:`SETTINGS`: EauDeDQN (``"eaudedqn"``) or SBX's DQN (``"dqn"``)."""
     if algo == "eaudedqn":
-        from sbx_eaudeqn import EauDeDQN as cls
-    else:
-        from sbx import DQN as cls
-    return cls("MlpPolicy", ENV_ID, seed=seed, verbose=0, **SETTINGS)
+        from sbx_eaudeqn import EauDeDQN
+
+        return EauDeDQN("MlpPolicy", ENV_ID, seed=seed, verbose=0, **SETTINGS, **EAUDE_OPTIONS)
+    from sbx import DQN
+
+    return DQN("MlpPolicy", ENV_ID, seed=seed, verbose=0, **SETTINGS)
 
 
 def acting_weights(model) -> tuple[int, int]:

@@ -146,6 +146,8 @@ def _describe_foreign_file(data: dict[str, Any]) -> str:
         init = str(policy.get("__init__", ""))  # "<function SACPolicy.__init__ at 0x...>"
         if ".__init__" in init:
             policy_name = init.split()[1].split(".__init__")[0]
+    if "population" in data:
+        return "a file of sbx-eaudeqn without its algorithm entry (written to a write-only stream, or by another version)"
     from sbx_eaudeqn.registry import SBX_PARENTS
 
     # The algorithm's folder in SBX or SB3 (sbx.sac.policies, stable_baselines3.ppo.policies), by its zoo name.
@@ -191,6 +193,8 @@ def check_saved_algorithm(cls: type, path: str | os.PathLike | io.BufferedIOBase
     if found == expected:
         return
     where = f"{os.fspath(path)!r}" if _is_path(path) else "the given file"
+    if found.startswith("a file of sbx-eaudeqn"):
+        raise WrongAlgorithmError(f"{expected}.load cannot load {where}: it is {found}")
     if found.startswith("a dense "):
         hint = f"; to sparsify a dense model, start from it with {expected}.from_dense(path, env)"
         raise WrongAlgorithmError(f"{expected}.load cannot load {where}: it holds {found}, not {expected}{hint}")
