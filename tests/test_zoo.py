@@ -248,3 +248,23 @@ def test_train_eaudedqn_on_minatar_without_gym_packages(tmp_path):
     model = load(tmp_path / "logs/eaudedqn/MinAtar-Breakout-v1_1/MinAtar-Breakout-v1.zip")
     assert type(model.policy).__name__ == "MinAtarPolicy"
     assert model.num_timesteps == 300
+
+
+def test_rl_zoo_comparison_tools_run_on_dqn_against_eaudedqn(tmp_path):
+    """RL Zoo's own comparison of algorithms: all_plots, plot_from_file and plot_train read our logs
+    beside the dense parent's, as they read any two zoo algorithms'."""
+    for algo in ("dqn", "eaudedqn"):
+        for seed in ("0", "1"):  # two runs each: plot_from_file compares the last evaluations across runs
+            rl_zoo3("train", "--algo", algo, "--env", "CartPole-v1", "-n", "400", "--seed", seed, "--eval-freq", "200",
+                    "--eval-episodes", "2", "--hyperparams", "learning_starts:100", "train_freq:4",
+                    "gradient_steps:1", "target_update_interval:100", "policy_kwargs:dict(net_arch=[16])", cwd=tmp_path)
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    plotting = dict(MPLBACKEND="module://mpl_save_backend", FIGURE_DIR=str(figures), PYTHONPATH=str(TESTS))
+    output = rl_zoo3("all_plots", "-a", "dqn", "eaudedqn", "-e", "CartPole-v1", "-f", "logs/", "-o", "compare",
+                     "--no-display", cwd=tmp_path, **plotting)
+    assert "|CartPole-v1 |" in output and "EAUDEDQN" in output and (tmp_path / "compare.pkl").is_file()
+    rl_zoo3("plot_from_file", "-i", "compare.pkl", "-o", "compare.svg", "-l", "DQN", "EauDeDQN", cwd=tmp_path, **plotting)
+    assert (tmp_path / "compare.svg").stat().st_size > 0
+    rl_zoo3("plot_train", "--algo", "eaudedqn", "--env", "CartPole-v1", "-f", "logs/", cwd=tmp_path, **plotting)
+    assert list(figures.glob("*.png"))
