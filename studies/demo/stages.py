@@ -30,13 +30,18 @@ ACROBOT = (("learning_rate", 6.3e-4), ("batch_size", 128), ("buffer_size", 50_00
 CANDIDATES = {"defaults": (), "beta2": (("sparsity_scale", 2.0),)}
 
 
-def runs(candidates: tuple[str, ...], seeds: tuple[int, ...]) -> list[RunSpec]:
-    """Each seed's dense DQN twin, then each candidate's EauDeDQN."""
+# RL Zoo's 250 gradient steps per target update (its target period of 250 env steps at one gradient step
+# per env step), with the chunks: a target update every 500 env steps; EauDeDQN selects at every 2nd.
+ZOO_TARGET_STEPS = (("target_update_interval", 500),)
+
+
+def runs(candidates: tuple[str, ...], seeds: tuple[int, ...], target: tuple = (), tag: str = "chunks") -> list[RunSpec]:
+    """Each seed's dense DQN twin, then each candidate's EauDeDQN (``target``: overrides of the target period)."""
     specs = []
     for seed in seeds:
-        specs.append(RunSpec(f"{ENV}_L50k_chunks_dqn", "dqn", ENV, seed, BUDGET, ACROBOT))
-        specs += [RunSpec(f"{ENV}_L50k_chunks_eaudedqn_{name}", "eaudedqn", ENV, seed, BUDGET,
-                          ACROBOT + CANDIDATES[name]) for name in candidates]
+        specs.append(RunSpec(f"{ENV}_L50k_{tag}_dqn", "dqn", ENV, seed, BUDGET, ACROBOT + target))
+        specs += [RunSpec(f"{ENV}_L50k_{tag}_eaudedqn_{name}", "eaudedqn", ENV, seed, BUDGET,
+                          ACROBOT + target + CANDIDATES[name]) for name in candidates]
     return specs
 
 
@@ -44,5 +49,6 @@ STAGES = {
     "candidates": runs(tuple(CANDIDATES), (0,)),
     "defaults_seeds": runs(("defaults",), (1, 2)),
     "beta2_seeds": runs(("beta2",), (1, 2)),
+    "target500": runs(("beta2",), (0, 1, 2), ZOO_TARGET_STEPS, "target500"),
 }
 DEFAULT_STAGES = ("candidates",)
