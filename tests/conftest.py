@@ -26,6 +26,8 @@ os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 # that neither worker is left running one of them alone at the end. Measured with --durations.
 LONGEST_FILES_FIRST = (
     "test_zoo.py",
+    "test_docs_site.py",
+    "test_warm_start.py",
     "test_actor_critic_family.py",
     "test_benchmarks.py",
     "test_documented_commands.py",
