@@ -101,7 +101,13 @@ def _network(run: dict) -> str:
 
 
 def _key(run: dict) -> tuple:
-    return run["study"], run["env"], run["budget"], _network(run)
+    """What twins share: the study, task, budget and network, and every override that is not an option of
+    the method (a dense run differs from its EauDe twin by the method alone)."""
+    from sbx_eaudeqn.algorithms.config import EAUDE, POLYPRUNE
+
+    methods = {option.name for option in (*EAUDE.options, *POLYPRUNE.options)}
+    rest = tuple(sorted((key, repr(value)) for key, value in run.get("overrides", {}).items() if key not in methods))
+    return run["study"], run["env"], run["budget"], _network(run), rest
 
 
 def _cell(values: list[float], digits: int) -> str:
@@ -120,7 +126,7 @@ def current_rows(runs: list[dict]) -> list[dict]:
     current = [run for run in runs if _method(run["algo"]) is not None and departures(run) == {}]
     rows = []
     for key in sorted({(_key(run), run["algo"]) for run in current}):
-        (study, env, budget, network), algo = key
+        (study, env, budget, network, _), algo = key
         mine = [run for run in current if (_key(run), run["algo"]) == key]
         parent = _method(algo).sbx_parent().__name__.lower()
         twins = [run for run in runs if _key(run) == key[0] and run["algo"] == parent and not named_options(run)]
@@ -245,7 +251,12 @@ def with_readme_table(readme: str, table: str) -> str:
     return f"{before}{start}\n{table}\n{end}{rest.split(end, 1)[1]}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.results_page``: write the page, its figures and the README's table."""
+    import argparse
+
+    argparse.ArgumentParser(prog="python -m benchmarks.results_page", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     rows = write()
     print(f"{PAGE.relative_to(ROOT)}: {len(rows)} rows at today's defaults")
 

@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
     if out.resolve().is_relative_to(STUDIES):  # a study of the repository: its results page and README follow
         from benchmarks import results_page
 
-        results_page.main()
+        results_page.main([])
 
 
 if __name__ == "__main__":

@@ -130,12 +130,15 @@ def test_runner_reads_the_bundled_yaml_and_runs_through_submitit(tmp_path):
     dense = bundled_settings("dqn", "CartPole-v1")
     assert dense["target_update_interval"] == 1024 and "population_size" not in dense  # sbx.DQN's keywords only
     assert "prune_scope" not in dense
-    assert bundled_settings("eaudedqn", "CartPole-v1")["population_size"] == 5
+    assert bundled_settings("eaudedqn", "CartPole-v1")["target_update_interval"] == 1024  # the file's own entry
     spec = RunSpec("tiny", "eaudedqn", "CartPole-v1", 0, 1000, (("net_arch", (16, 16)), ("population_size", 2)))
     results = run_missing([spec], tmp_path, executor="submitit-local")
     assert [r["run_id"] for r in results] == ["tiny_seed0"] and (tmp_path / "tiny_seed0.json").is_file()
     assert results[0]["selections"] > 0 and len(results[0]["history"]) == 10
     assert set(results[0]["layer_sparsities"]) == {f"params/Dense_{i}/kernel" for i in range(3)}
+    settings = results[0]["settings"]  # every option the model held, defaults included, and its provenance
+    assert settings["population_size"] == 2 and settings["copy_optimizer"] == "inherit" and "period" in settings
+    assert results[0]["package_version"] and results[0]["commit"] and "tie_decided_share" in results[0]
     assert not list((tmp_path / "partial").iterdir())  # checkpoints are removed once the run is done
 
 
