@@ -97,11 +97,14 @@ def table(results: list[dict]) -> str:
              "head. Sparsity: at the end of training.", "",
              "| game | head | method | runs | IQM return [95% CI] | IQM return / dense [95% CI] | IQM sparsity [95% CI] |",
              "|---|---|---|---|---|---|---|"]
-    groups = sorted({(r["env"], _head(r), r["algo"]) for r in results}, key=lambda g: (g[0], g[1], ALGOS.index(g[2])))
-    for env, head, algo in groups:
-        runs = [r for r in results if (r["env"], _head(r), r["algo"]) == (env, head, algo)]
-        lines.append(f"| {env.split('/')[1]} | {head} | {algo} | {len(runs)} | {_iqm_cell([late_return(r) for r in runs], 1)} "
-                     f"| {_iqm_cell(scores.get(runs[0]['group'], []), 2)} | {_iqm_cell([r['sparsity'] for r in runs], 3)} |")
+    # One row per group: the heads study's runs (the paper's pruned copy) and the defaults stage apart.
+    groups = sorted({(r["env"], _head(r), r["algo"], r["group"]) for r in results},
+                    key=lambda g: (g[0], g[1], ALGOS.index(g[2]), g[3]))
+    for env, head, algo, group in groups:
+        runs = [r for r in results if r["group"] == group]
+        method = algo + (" (today's defaults)" if group.endswith("_defaults") else "")
+        lines.append(f"| {env.split('/')[1]} | {head} | {method} | {len(runs)} | {_iqm_cell([late_return(r) for r in runs], 1)} "
+                     f"| {_iqm_cell(scores.get(group, []), 2)} | {_iqm_cell([r['sparsity'] for r in runs], 3)} |")
     return "\n".join(lines)
 
 
@@ -168,7 +171,7 @@ def figure(results: list[dict], out: pathlib.Path) -> None:
         fig, axes = plt.subplots(2, len(HEADS), figsize=(4 * len(HEADS), 6), sharex=True, squeeze=False)
         for column, head in enumerate(HEADS):
             for index, algo in enumerate(ALGOS):
-                runs = [r for r in results if r["env"] == env and _head(r) == head and r["algo"] == algo]
+                runs = [r for r in results if r["group"] == group_name(env, head, algo)]  # the heads study's
                 if not runs:
                     continue
                 colour = f"C{index}"
