@@ -5,14 +5,20 @@ import tempfile
 # Tests run on the CPU with small networks; keep JAX from grabbing an accelerator or all threads.
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-# One JAX compilation cache for the whole run, made by the controlling process before the workers and
-# the RL Zoo subprocesses start (they inherit it): a network compiled once is not compiled again in
-# another worker or subprocess. Empty at the start of every run, removed at its end.
+# One JAX compilation cache folder for the whole run, made by the controlling process before the workers
+# and the RL Zoo subprocesses start (they inherit it): a network compiled once is not compiled again in
+# the same worker or its subprocesses. Empty at the start of every run, removed at its end.
 # The workers find the variable set, so only the controlling process holds OWN_CACHE_DIR.
 OWN_CACHE_DIR = None
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     OWN_CACHE_DIR = tempfile.mkdtemp(prefix="sbx-eaudeqn-tests-jax-cache-")
     os.environ["JAX_COMPILATION_CACHE_DIR"] = OWN_CACHE_DIR
+# Each pytest-xdist worker writes its own part of it, which its RL Zoo subprocesses (run one at a time)
+# share: two processes writing one entry at once crashed JAX 0.10.2 (a segmentation fault in
+# compilation_cache.put_executable_and_time, a MinAtar test beside a MinAtar zoo subprocess).
+if os.environ.get("PYTEST_XDIST_WORKER") and "JAX_COMPILATION_CACHE_DIR" in os.environ:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = os.path.join(os.environ["JAX_COMPILATION_CACHE_DIR"],
+                                                           os.environ["PYTEST_XDIST_WORKER"])
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
@@ -26,8 +32,6 @@ os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 # that neither worker is left running one of them alone at the end. Measured with --durations.
 LONGEST_FILES_FIRST = (
     "test_zoo.py",
-    "test_docs_site.py",
-    "test_warm_start.py",
     "test_actor_critic_family.py",
     "test_benchmarks.py",
     "test_documented_commands.py",

@@ -21,16 +21,6 @@ def make_env():
     return gym.make(ENV_ID)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def no_persistent_compilation_cache():
-    """This file's functions are compiled without the run's shared compilation cache: on two workers, writing
-    the executable of MinAtar's acting step into it crashed JAX 0.10.2 (a segmentation fault in
-    ``compilation_cache.put_executable_and_time``, twice in the full suite, never with the file alone)."""
-    jax.config.update("jax_enable_compilation_cache", False)
-    yield
-    jax.config.update("jax_enable_compilation_cache", True)
-
-
 @pytest.fixture(scope="module")
 def trained():
     model = EauDeDQN("MinAtarPolicy", make_env(), population_size=3, **SMALL, target_updates_per_selection=1)
