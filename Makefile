@@ -36,8 +36,11 @@ setup: $(PACKAGE)
 demo: $(PACKAGE)
 	$(PY) -m sbx_eaudeqn.cli.demo --seed $(SEED)
 
+# Four workers on two cores: each process compiles a quarter of the suite's networks. On two workers, a
+# worker that had compiled the documentation's examples and every class's warm start then crashed
+# inside XLA (segmentation faults and aborts, five full runs of six), which hung pytest-xdist.
 test: $(PACKAGE)
-	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15 tests
+	$(PY) -m pytest -q -p no:cacheprovider -n 4 --dist loadfile --durations=15 tests
 
 # The documentation site (Sphinx with MyST Markdown) into docs/_build/html; any warning fails the build,
 # a broken internal link included. Not nitpicky (-n): the signatures and docstrings that autodoc reads
