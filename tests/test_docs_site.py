@@ -15,8 +15,14 @@ import dataclasses
 import pathlib
 import re
 
+import jax
+import numpy as np
 import pytest
+from helpers import masked_weights_are_zero
 from stable_baselines3.common.base_class import BaseAlgorithm
+
+from sbx_eaudeqn import SparsePolicy
+from sbx_eaudeqn.core.pruning import weight_sparsity
 
 ROOT = pathlib.Path(__file__).parent.parent
 # Folders of docs/ that hold no page of the site (as docs/conf.py excludes them): the Sphinx build, the
@@ -111,3 +117,19 @@ def test_documented_python_block_runs(block, short_training):
     code = compile("\n" * block.line + block.code, str(block.path), "exec")
     namespace = {"__name__": "__main__"}
     exec(code, namespace)
+    # What the block promises a reader: every model it leaves behind holds a consistent sparse network
+    # (pruned weights exactly zero, the reported sparsity the one measured from the weights), and every
+    # sparse policy it exports acts.
+    models = [value for value in namespace.values() if isinstance(value, BaseAlgorithm)]
+    for model in models:
+        if getattr(model, "population", None) is not None:
+            assert masked_weights_are_zero(model.population), f"{block.where}: a pruned weight is not zero"
+            leader = jax.tree_util.tree_map(lambda leaf: leaf[0], model.population.params)
+            assert model.sparsity == pytest.approx(float(weight_sparsity(leader))), block.where
+            assert 0.0 <= model.sparsity < 1.0, block.where
+    policies = [value for value in namespace.values() if isinstance(value, SparsePolicy)]
+    for policy in policies:
+        action, _ = policy.predict(np.zeros(policy.observation_shape, dtype=np.float32))
+        assert np.all(np.isfinite(np.asarray(action, dtype=np.float64))), block.where
+    assert models or policies or any(tmp_file.is_file() for tmp_file in pathlib.Path.cwd().iterdir()), \
+        f"{block.where}: the block leaves no model, policy or file behind"
